@@ -1,0 +1,1 @@
+"""Analysis tools that run on inputs or results, separate from the simulation core."""

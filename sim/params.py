@@ -1,0 +1,122 @@
+"""Compile a validated scenario into per-run arrays: the model's inputs for runs `runs`.
+
+Every uncertain number is drawn here, keyed by its key path, so run r gets the same
+values whichever other runs share its chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import corridor, interest, rng
+from .actor import BEHAVIOUR
+from .distribution import draw, nominal
+from .dynamics import DTYPE, State, Static, initial_drive, initial_state, need_of, pressure_on
+from .scenario import Scenario
+from .shock import Context, Forcing, Schedule, schedule
+
+
+@dataclass
+class Compiled:
+    scenario: Scenario
+    seed: int
+    runs: np.ndarray
+    steps: int
+    static: Static
+    initial: State
+    schedules: list[Schedule]
+    noise_keys: np.ndarray     # (R, N, N) uint64, keyed by actor ids
+    context: Context
+
+    def forcing(self, t: int) -> Forcing:
+        n = len(self.scenario.actors)
+        f = Forcing.zeros(len(self.runs), n, len(self.context.closable))
+        for sch in self.schedules:
+            x = sch.active[:, t]
+            if x.any():
+                sch.shock.force(f, x, self.context, sch.draws)
+        return f
+
+    def noise(self, t: int) -> np.ndarray:
+        return rng.normal(rng.combine(self.noise_keys, np.uint64(t)))
+
+
+def _draw(nominal_only: bool):
+    if not nominal_only:
+        return draw
+    return lambda v, key, seed, runs: np.full(np.shape(runs), nominal(v))
+
+
+def _matrix(draw, values: dict, ids, seed, runs, prefix: str, default=0.0) -> np.ndarray:
+    n = len(ids)
+    out = np.full((len(runs), n, n), default, dtype=DTYPE)
+    for (i, j), v in values.items():
+        out[:, ids.index(i), ids.index(j)] = draw(v, f"{prefix}.{i}.{j}", seed, runs)
+    return out
+
+
+def reference_drive(scen: Scenario) -> np.ndarray:
+    """Mechanism drive at step 0 of the calibration scenario at nominal values: (1, N, N)."""
+    ref = scen.reference or scen
+    c = compile(ref, 0, [0], steps=0, nominal_only=True, calibrate=False)
+    return initial_drive(c.initial, c.static)
+
+
+def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
+            nominal_only: bool = False, calibrate: bool = True) -> Compiled:
+    """Per-run arrays for `runs`. nominal_only uses each distribution's median."""
+    draw = _draw(nominal_only)
+    runs = np.asarray(runs, dtype=np.int64)
+    steps = scen.steps if steps is None else steps
+    ids = list(scen.actor_ids)
+    n, r = len(ids), len(runs)
+    offdiag = 1.0 - np.eye(n)
+
+    def per_actor(field):
+        return np.stack([draw(getattr(a, field), f"actors.{a.id}.{field}", seed, runs)
+                         for a in scen.actors], axis=1)
+
+    def per_issue(field):
+        return np.stack([np.stack([draw(getattr(a, field)[i], f"actors.{a.id}.{field}.{i}", seed, runs)
+                                   for i in scen.issues], axis=1) for a in scen.actors], axis=1)
+
+    mil, eco = per_actor("military"), per_actor("economic")
+    beh = {b: per_actor(b) for b in BEHAVIOUR}
+    sim = interest.similarity(per_issue("positions"), per_issue("salience")) * offdiag
+    a0 = _matrix(draw, scen.relations, ids, seed, runs, "relations") * offdiag
+    # unless stated, an actor expects from a friend half its alignment in support
+    x0 = 0.5 * np.maximum(a0, 0.0)
+    for (i, j), v in scen.expectations.items():
+        x0[:, ids.index(i), ids.index(j)] = draw(v, f"expectations.{i}.{j}", seed, runs)
+    x0 *= offdiag
+    vol = np.zeros((r, n, n), dtype=DTYPE)
+    for (i, j), v in scen.trade.items():
+        if ids.index(i) < ids.index(j):   # draw once per pair: trade is symmetric
+            x = draw(v, f"trade.{i}.{j}", seed, runs)
+            vol[:, ids.index(i), ids.index(j)] = vol[:, ids.index(j), ids.index(i)] = x
+    total = vol.sum(axis=2, keepdims=True)
+    share = np.where(total > 0, vol / np.where(total > 0, total, 1.0), 0.0)
+    net = corridor.build_network(list(scen.corridors), ids)
+    cap = np.stack([draw(c.capacity, f"corridors.{c.id}.capacity", seed, runs) for c in scen.corridors],
+                   axis=1) if scen.corridors else np.zeros((r, 0))
+    w = {k: draw(v, f"dynamics.{k}", seed, runs)[:, None, None] for k, v in scen.dynamics.items()}
+    econ_total = eco.sum(axis=1, keepdims=True)
+    static = Static(offdiag, sim, np.zeros_like(a0), x0, mil,
+                    np.where(econ_total > 0, eco / np.where(econ_total > 0, econ_total, 1.0), 0.0),
+                    beh["sanctions_risk_tolerance"], beh["resolve"], beh["reliability"],
+                    vol, share, cap, net, np.zeros_like(mil), w)
+    ctx = scen.context()
+    f0 = Forcing.zeros(r, n, len(ctx.closable))
+    initial = initial_state(static, a0, f0)
+    static = replace(static, chronic=pressure_on(static, f0, initial.sanctions))
+    initial = replace(initial, need=need_of(static, f0, initial.sanctions))
+    if calibrate:
+        # 0.95 caps |atanh| at 1.83 so a file's +-1 does not become an infinite pull
+        affinity = (np.arctanh(np.clip(a0, -0.95, 0.95)) - reference_drive(scen)) * offdiag
+        static = replace(static, affinity=affinity)
+    schedules = [schedule(s, seed, runs, steps) for s in scen.shocks] if steps > 0 else []
+    pair_keys = np.array([[rng.name_key("pair", a, b) for b in ids] for a in ids], dtype=np.uint64)
+    noise_keys = rng.combine(rng.run_keys(seed, runs, "noise")[:, None, None], pair_keys[None])
+    return Compiled(scen, seed, runs, steps, static, initial, schedules, noise_keys, ctx)

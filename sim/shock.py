@@ -1,0 +1,300 @@
+"""Shocks: typed exogenous events, scheduled or random, with intensity and duration.
+
+A shock type is one class registered under a name with @register("name"); it reads its
+own fields and says how it pushes the per-step forcing channels. Nothing else changes
+when a type is added. Shocks compose by adding into the channels (clipped downstream).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from . import rng
+from .distribution import Value, draw
+from .errors import ScenarioError
+from .schema import Table, check_ident, close_matches, to_step
+
+SHOCK_TYPES: dict[str, type["Shock"]] = {}
+COMMON = ("type", "label", "at", "hazard", "window", "repeat", "probability",
+          "duration", "intensity", "enabled")
+
+
+def register(name: str):
+    def deco(cls):
+        cls.type_name = name
+        SHOCK_TYPES[name] = cls
+        return cls
+    return deco
+
+
+@dataclass
+class Forcing:
+    """One step's exogenous pushes, each with a leading run axis.
+
+    Matrices are (R, N, N) indexed [from, to]; closure is (R, Q) per chokepoint.
+    """
+    conflict: np.ndarray    # attacker -> defender intensity
+    sanction: np.ndarray    # primary sanctions, sender -> target
+    secondary: np.ndarray   # secondary sanctions on whoever trades with target
+    relief: np.ndarray      # sanctions relief, sender -> target
+    arms: np.ndarray        # arms transfer, supplier -> recipient
+    diplomacy: np.ndarray   # summit or deal, symmetric
+    closure: np.ndarray     # corridor or chokepoint closure
+
+    @classmethod
+    def zeros(cls, runs: int, n: int, q: int) -> "Forcing":
+        z = lambda: np.zeros((runs, n, n))  # noqa: E731
+        return cls(z(), z(), z(), z(), z(), z(), np.zeros((runs, q)))
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a shock may refer to."""
+    file: object
+    actors: tuple[str, ...]
+    closable: tuple[str, ...]     # corridor ids and chokepoint names
+    start: tuple[int, int]
+    steps: int
+
+    def index(self, aid: str) -> int:
+        return self.actors.index(aid)
+
+
+@dataclass(frozen=True)
+class Shock:
+    name: str
+    label: str
+    enabled: bool
+    at: int | None              # scheduled onset step, or None for a random shock
+    hazard: Value | None        # probability of onset per step
+    window: tuple[int, int]     # steps within which a random shock may start
+    repeat: bool
+    probability: Value          # chance a scheduled shock happens at all
+    duration: Value             # steps (rounded, >= 1)
+    intensity: Value            # [0, 1]
+    type_name: ClassVar[str] = ""
+    fields: ClassVar[tuple[str, ...]] = ()
+    spec: dict = field(default_factory=dict)  # the type's own validated fields
+
+    @classmethod
+    def read_fields(cls, t: Table, ctx: Context) -> dict:
+        return {}
+
+    def force(self, f: Forcing, x: np.ndarray, ctx: Context, draws: dict) -> None:
+        """Add this shock's effect at effective intensity x (R,) into the channels.
+
+        draws holds per-run values (R,) of the type's own uncertain fields."""
+        raise NotImplementedError(f"shock type {self.type_name} must define force()")
+
+    def parties(self) -> list[str]:
+        return [v for v in self.spec.values() if isinstance(v, str)]
+
+    def describe(self) -> str:
+        when = f"at step {self.at}" if self.at is not None else "random"
+        return f"{self.type_name} {when}"
+
+
+def parse_shock(name: str, t: Table, ctx: Context) -> Shock:
+    kind = t.raw("type")
+    if kind not in SHOCK_TYPES:
+        raise ScenarioError(t.file, t.at("type"), kind,
+                            "one of " + ", ".join(SHOCK_TYPES) + close_matches(str(kind), SHOCK_TYPES))
+    cls = SHOCK_TYPES[kind]
+    has_at, has_hazard = t.has("at"), t.has("hazard")
+    if has_at == has_hazard:
+        raise ScenarioError(t.file, t.path, "(at / hazard)",
+                            'give exactly one of at = "YYYY-MM" (scheduled) or hazard = p (random, per step)')
+    at = to_step(t.raw("at"), ctx.start, t.file, t.at("at")) if has_at else None
+    hazard = t.value("hazard", 0.0, 1.0) if has_hazard else None
+    window = (0, ctx.steps)
+    if t.has("window"):
+        w = t.raw("window")
+        if not isinstance(w, list) or len(w) != 2:
+            raise ScenarioError(t.file, t.at("window"), w, 'a pair ["YYYY-MM", "YYYY-MM"]')
+        window = tuple(to_step(v, ctx.start, t.file, f"{t.at('window')}[{k}]") for k, v in enumerate(w))
+        if window[0] > window[1]:
+            raise ScenarioError(t.file, t.at("window"), w, "the first month must not be after the second")
+    shock = cls(name=name, label=t.string("label", default=name.replace("_", " ")),
+                enabled=t.boolean("enabled", default=True), at=at, hazard=hazard, window=window,
+                repeat=t.boolean("repeat", default=True), probability=t.value("probability", 0.0, 1.0, 1.0),
+                duration=t.value("duration", 1.0, 1200.0, 1.0), intensity=t.value("intensity", 0.0, 1.0, 1.0),
+                spec=cls.read_fields(t, ctx))
+    t.finish(COMMON + cls.fields)
+    return shock
+
+
+def _pair(t: Table, ctx: Context, a: str, b: str) -> dict:
+    x, y = t.ident(a, ctx.actors), t.ident(b, ctx.actors)
+    if x == y:
+        raise ScenarioError(t.file, t.at(b), y, f"must differ from {a}")
+    return {a: x, b: y}
+
+
+def _involvement(t: Table, key: str, ctx: Context, exclude) -> dict[str, Value]:
+    tab = t.table(key, default={})
+    out = {}
+    for aid, _ in list(tab.items()):
+        check_ident(aid, ctx.actors, t.file, tab.at(aid))
+        if aid in exclude:
+            raise ScenarioError(t.file, tab.at(aid), aid, "a party to the conflict cannot also be a third party")
+        out[aid] = tab.value(aid, 0.0, 1.0)
+    return out
+
+
+@register("armed_conflict")
+class ArmedConflict(Shock):
+    """Attacker strikes defender; third parties join either side with an involvement share."""
+    fields = ("attacker", "defender", "attacker_allies", "defender_allies")
+
+    @classmethod
+    def read_fields(cls, t, ctx):
+        spec = _pair(t, ctx, "attacker", "defender")
+        both = set(spec.values())
+        spec["attacker_allies"] = _involvement(t, "attacker_allies", ctx, both)
+        spec["defender_allies"] = _involvement(t, "defender_allies", ctx, both)
+        return spec
+
+    def force(self, f, x, ctx, draws):
+        a, d = ctx.index(self.spec["attacker"]), ctx.index(self.spec["defender"])
+        f.conflict[:, a, d] += x
+        for ally, share in draws["attacker_allies"].items():
+            f.conflict[:, ctx.index(ally), d] += x * share
+        for ally, share in draws["defender_allies"].items():
+            f.conflict[:, ctx.index(ally), a] += x * share
+
+    def parties(self):
+        return [self.spec["attacker"], self.spec["defender"], *self.spec["attacker_allies"],
+                *self.spec["defender_allies"]]
+
+
+@register("sanctions")
+class Sanctions(Shock):
+    """Primary sanctions by sender on target; with secondary = true, also on target's partners."""
+    fields = ("sender", "target", "secondary")
+
+    @classmethod
+    def read_fields(cls, t, ctx):
+        spec = _pair(t, ctx, "sender", "target")
+        spec["secondary"] = t.boolean("secondary", default=False)
+        return spec
+
+    def force(self, f, x, ctx, draws):
+        s, g = ctx.index(self.spec["sender"]), ctx.index(self.spec["target"])
+        f.sanction[:, s, g] += x
+        if self.spec["secondary"]:
+            f.secondary[:, s, g] += x
+
+
+@register("sanctions_relief")
+class SanctionsRelief(Shock):
+    """A deal: sender lifts sanctions on target, and the two sides' relations get a push."""
+    fields = ("sender", "target")
+
+    @classmethod
+    def read_fields(cls, t, ctx):
+        return _pair(t, ctx, "sender", "target")
+
+    def force(self, f, x, ctx, draws):
+        s, g = ctx.index(self.spec["sender"]), ctx.index(self.spec["target"])
+        f.relief[:, s, g] += x
+        f.diplomacy[:, s, g] += 0.5 * x
+        f.diplomacy[:, g, s] += 0.5 * x
+
+
+@register("corridor_closure")
+class CorridorClosure(Shock):
+    """Closes a corridor or chokepoint by name; intensity is the share of capacity lost."""
+    fields = ("corridor",)
+
+    @classmethod
+    def read_fields(cls, t, ctx):
+        return {"corridor": check_ident(t.raw("corridor"), ctx.closable, t.file, t.at("corridor"),
+                                        "corridor or chokepoint")}
+
+    def force(self, f, x, ctx, draws):
+        q = ctx.closable.index(self.spec["corridor"])
+        f.closure[:, q] = np.maximum(f.closure[:, q], x)
+
+    def parties(self):
+        return []
+
+
+@register("arms_transfer")
+class ArmsTransfer(Shock):
+    """Supplier delivers arms: recipient's capability and trust rise; its enemies take note."""
+    fields = ("supplier", "recipient")
+
+    @classmethod
+    def read_fields(cls, t, ctx):
+        return _pair(t, ctx, "supplier", "recipient")
+
+    def force(self, f, x, ctx, draws):
+        f.arms[:, ctx.index(self.spec["supplier"]), ctx.index(self.spec["recipient"])] += x
+
+
+@register("diplomatic_event")
+class DiplomaticEvent(Shock):
+    """Summit or visit among participants: a push to their mutual alignment and trust."""
+    fields = ("participants",)
+
+    @classmethod
+    def read_fields(cls, t, ctx):
+        raw = t.raw("participants")
+        if not isinstance(raw, list) or len(set(map(str, raw))) < 2:
+            raise ScenarioError(t.file, t.at("participants"), raw, "a list of at least two actor ids")
+        return {"participants": [check_ident(a, ctx.actors, t.file, f"{t.at('participants')}[{k}]")
+                                 for k, a in enumerate(raw)]}
+
+    def force(self, f, x, ctx, draws):
+        idx = [ctx.index(a) for a in dict.fromkeys(self.spec["participants"])]
+        for i in idx:
+            for j in idx:
+                if i != j:
+                    f.diplomacy[:, i, j] += x
+
+    def parties(self):
+        return list(self.spec["participants"])
+
+
+@dataclass
+class Schedule:
+    """Per-run timing of one shock: which steps it starts at and its strength when active."""
+    shock: Shock
+    onset: np.ndarray       # (R, T+1) bool
+    active: np.ndarray      # (R, T+1) effective intensity (0 when inactive)
+    draws: dict             # per-run arrays of the shock's own uncertain fields
+
+
+def schedule(shock: Shock, seed: int, runs: np.ndarray, steps: int) -> Schedule:
+    """Draw the onsets of one shock for runs, keyed by the shock's name (CRN across scenarios)."""
+    key = f"shocks.{shock.name}"
+    n_runs = len(runs)
+    t = np.arange(steps + 1)
+    intensity = draw(shock.intensity, key + ".intensity", seed, runs)
+    duration = np.maximum(1, np.rint(draw(shock.duration, key + ".duration", seed, runs))).astype(np.int64)
+    if not shock.enabled:
+        onset = np.zeros((n_runs, steps + 1), dtype=bool)
+    elif shock.at is not None:
+        p = draw(shock.probability, key + ".probability", seed, runs)
+        happens = rng.uniform(rng.run_keys(seed, runs, "shock:" + shock.name)) < p
+        onset = (t[None, :] == shock.at) & happens[:, None] & (shock.at >= 1)
+    else:
+        h = draw(shock.hazard, key + ".hazard", seed, runs)
+        keys = rng.combine(rng.run_keys(seed, runs, "shock:" + shock.name)[:, None], t[None, :].astype(np.uint64))
+        in_window = (t >= max(1, shock.window[0])) & (t <= shock.window[1])
+        onset = (rng.uniform(keys) < h[:, None]) & in_window[None, :]
+        if not shock.repeat:
+            onset &= np.cumsum(onset, axis=1) == 1
+    # active at t if some onset lies in (t - duration, t]
+    c = np.concatenate([np.zeros((n_runs, 1), dtype=np.int64), np.cumsum(onset, axis=1)], axis=1)
+    lag = np.clip(t[None, :] + 1 - duration[:, None], 0, None)
+    active = (c[:, 1:] - np.take_along_axis(c, lag, axis=1)) > 0
+    draws = {}
+    for k in ("attacker_allies", "defender_allies"):
+        if k in shock.spec:
+            draws[k] = {a: draw(v, f"{key}.{k}.{a}", seed, runs)
+                        for a, v in shock.spec[k].items()}
+    return Schedule(shock, onset, active * intensity[:, None], draws)
