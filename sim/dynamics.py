@@ -44,7 +44,7 @@ PARAMETERS: dict[str, Parameter] = {
     "expectation_learning": Parameter(0.3, 0.0, 1.0, "rate at which expected support tracks delivered support", J),
     "conflict_damage": Parameter(0.10, 0.0, 1.0, "share of military capability lost per month of full-intensity attack", J),
     "arms_gain": Parameter(0.15, 0.0, 1.0, "capability restored per unit of arms received, as a share of the initial", J),
-    "arms_alarm": Parameter(0.5, 0.0, 5.0, "threat an actor perceives from a supplier arming its enemy", J),
+    "arms_alarm": Parameter(0.2, 0.0, 5.0, "threat an actor perceives from a supplier arming its enemy", J),
     "sanction_threshold": Parameter(0.5, 0.0, 0.99, "hostility beyond which an actor imposes sanctions", J),
     "join_sanctions": Parameter(0.5, 0.0, 5.0, "readiness to join a friend's sanctions on a shared rival", J),
     "secondary_reach": Parameter(0.6, 0.0, 10.0, "trade cut per unit of exposure to secondary sanctions at zero tolerance", J),
@@ -132,9 +132,12 @@ def sanctions_step(s: State, k: Static, f) -> tuple[np.ndarray, np.ndarray]:
     w = k.w
     theta = w["sanction_threshold"]
     hostile = np.maximum(-s.alignment, 0.0)
-    impose = _col(k.resolve) * np.clip((hostile - theta) / (1 - theta), 0.0, 1.0)
+    # sanctioning a big trading partner costs the sender too, so trade damps the urge
+    impose = _col(k.resolve) * np.clip((hostile - theta) / (1 - theta), 0.0, 1.0) * (1 - 0.5 * k.trade_share)
     join = (np.maximum(s.alignment, 0.0) @ s.sanctions) * hostile             # [k, j] = sum_i A+_ki S_ij, times k's hostility to j
-    prim = np.clip(impose + w["join_sanctions"] * join + f.sanction - f.relief, 0.0, 1.0) * k.offdiag
+    # relief lifts imposed (shock) sanctions; the hostility-driven ones stay while hostility does
+    lifted = np.clip(f.sanction - f.relief, 0.0, 1.0)
+    prim = np.clip(impose + w["join_sanctions"] * join + lifted, 0.0, 1.0) * k.offdiag
     sec = np.clip(f.secondary - f.relief, 0.0, 1.0) * k.offdiag
     return prim, sec
 

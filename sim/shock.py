@@ -200,8 +200,8 @@ class SanctionsRelief(Shock):
     def force(self, f, x, ctx, draws):
         s, g = ctx.index(self.spec["sender"]), ctx.index(self.spec["target"])
         f.relief[:, s, g] += x
-        f.diplomacy[:, s, g] += 0.5 * x
-        f.diplomacy[:, g, s] += 0.5 * x
+        f.diplomacy[:, s, g] += 0.25 * x
+        f.diplomacy[:, g, s] += 0.25 * x
 
 
 @register("corridor_closure")

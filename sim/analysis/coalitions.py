@@ -1,0 +1,325 @@
+"""Coalitions and structural balance of a Monte Carlo ensemble, run by run.
+
+Landscape theory (Axelrod & Bennett 1993; see sim/analysis/landscape.py) applied to every
+run's simulated state at chosen steps:
+
+    propensity  p_ij = mutual alignment (A_ij + A_ji) / 2 of the run at that step, in [-1, 1]
+    size        s_i  = i's share of the modelled actors' military capability at that step,
+                       from e.arrays["military"] (SIPRI expenditure at step 0, then eroded by
+                       attacks and restored by arms transfers). Shares sum to 1, so energies
+                       are comparable across runs and steps. Military capability is used
+                       because it is the only capability the model records per step, and
+                       because landscape theory's size stands for how much an actor's
+                       choice weighs on others' - in an alignment contest, capability.
+
+The coalition structure of a run is its GLOBAL minimum-energy two-coalition configuration
+(lowest configuration code on exact ties). With all propensities positive that is the grand
+coalition (everyone on one side, energy 0).
+
+Vectorized over runs: the 2**(n-1) configurations are enumerated once; the energies of all
+runs are one matrix product (configurations x pairs) @ (pairs x runs) per block. Exact for
+n <= EXACT_MAX_ACTORS.
+
+Balance metrics (sim/analysis/balance.py) use the same mutual alignment: balanced-triad share
+(unweighted and weighted), frustration index and polarization, per run and step.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..alignment import mutual
+from . import balance, landscape
+
+EXACT_MAX_ACTORS = 16  # 2**15 configurations per matrix
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+QCOLS = ("q05", "q25", "q50", "q75", "q95")
+Z95 = 1.959963984540054
+METRICS = ("balanced_triad_share", "weighted_balanced_triad_share", "frustration_index", "polarization")
+
+
+# ------------------------------------------------------------------------ inputs
+
+
+def _steps(e, steps) -> np.ndarray:
+    if steps is None:
+        return np.arange(e.steps + 1)
+    s = np.atleast_1d(np.asarray(steps, dtype=int))
+    s = np.where(s < 0, s + e.steps + 1, s)
+    if np.any((s < 0) | (s > e.steps)):
+        raise ValueError(f"steps must lie in 0..{e.steps}, got {steps}")
+    return s
+
+
+def step_of(e, when) -> int:
+    """A step from an int (negative counts from the end) or a 'YYYY-MM' date."""
+    if isinstance(when, str):
+        dates = [e.scenario.date(t) for t in range(e.steps + 1)]
+        if when not in dates:
+            raise ValueError(f"{when!r} is not a step date ({dates[0]} .. {dates[-1]})")
+        return dates.index(when)
+    return int(_steps(e, when)[0])
+
+
+def propensity(e, steps=None) -> np.ndarray:
+    """Mutual alignment (R, S, n, n) float64 with zero diagonal."""
+    s = _steps(e, steps)
+    p = mutual(e.alignment[:, s].astype(np.float64))
+    n = p.shape[-1]
+    p[..., np.arange(n), np.arange(n)] = 0.0
+    return p
+
+
+def sizes(e, steps=None) -> np.ndarray:
+    """Military capability shares (R, S, n), each row summing to 1."""
+    s = _steps(e, steps)
+    m = e.arrays["military"][:, s].astype(np.float64)
+    if np.any(m <= 0):
+        raise ValueError("military capability must be positive to serve as landscape size")
+    return m / m.sum(axis=-1, keepdims=True)
+
+
+# ------------------------------------------------------------- global minimum per run
+
+
+def global_minima(sz, prop, *, max_actors: int = EXACT_MAX_ACTORS, block: int | None = None):
+    """Lowest-energy configuration code and energy for every matrix.
+
+    sz (..., n) positive sizes, prop (..., n, n) symmetric propensities. Returns
+    (codes (...) int64, energies (...) float64) with landscape.py's coding (actor 0 on
+    side 0; bit k is actor k+1's side) and its energy over unordered pairs. Ties go to the
+    lowest code, as a brute-force argmin over landscape.enumerate_configurations would.
+    """
+    sz = np.asarray(sz, dtype=float)
+    prop = np.asarray(prop, dtype=float)
+    n = sz.shape[-1]
+    if prop.shape[-2:] != (n, n) or prop.shape[:-2] != sz.shape[:-1]:
+        raise ValueError(f"sizes (..., n) and propensity (..., n, n) disagree: {sz.shape}, {prop.shape}")
+    if n > max_actors:
+        raise ValueError(f"{n} actors > max_actors={max_actors}: exact search costs 2**{n - 1} configurations")
+    lead = sz.shape[:-1]
+    iu, ju = np.triu_indices(n, 1)
+    flat_s = sz.reshape(-1, n)
+    flat_p = prop.reshape(-1, n, n)
+    w = flat_s[:, iu] * flat_s[:, ju] * (flat_p[:, iu, ju] + flat_p[:, ju, iu]) / 2  # (M, pairs)
+    total = 1 << max(n - 1, 0)
+    mats = w.shape[0]
+    best = np.full(mats, np.inf)
+    arg = np.zeros(mats, dtype=np.int64)
+    m_blk = min(max(mats, 1), 4096)
+    c_blk = block or int(min(total, max(256, (1 << 21) // m_blk)))
+    for c0 in range(0, total, c_blk):
+        codes = np.arange(c0, min(c0 + c_blk, total), dtype=np.int64)
+        x = landscape.code_to_sides(codes, n)
+        d = (x[:, iu] != x[:, ju]).astype(float)  # (B, pairs): 1 where the pair is split
+        for r0 in range(0, mats, m_blk):
+            en = d @ w[r0 : r0 + m_blk].T  # (B, r) energies
+            k = np.argmin(en, axis=0)
+            v = en[k, np.arange(en.shape[1])]
+            better = v < best[r0 : r0 + m_blk]  # strict: the first (lowest) code wins ties
+            best[r0 : r0 + m_blk][better] = v[better]
+            arg[r0 : r0 + m_blk][better] = codes[k[better]]
+    return arg.reshape(lead), best.reshape(lead)
+
+
+@dataclass(frozen=True)
+class Coalitions:
+    """Global minimum-energy coalition structure of every run at each chosen step."""
+
+    actors: tuple[str, ...]
+    steps: np.ndarray  # (S,)
+    dates: tuple[str, ...]
+    codes: np.ndarray  # (R, S) configuration codes (landscape.py coding)
+    energies: np.ndarray  # (R, S)
+
+    @property
+    def sides(self) -> np.ndarray:
+        """(R, S, n) uint8 side of each actor; actor 0 on side 0."""
+        return landscape.code_to_sides(self.codes, len(self.actors))
+
+    def column(self, step: int) -> int:
+        hits = np.flatnonzero(self.steps == step)
+        if hits.size == 0:
+            raise ValueError(f"step {step} was not computed (have {self.steps.tolist()})")
+        return int(hits[0])
+
+
+def coalition_structure(e, steps=None) -> Coalitions:
+    """Landscape-theory coalition structure per run and step (default: every step)."""
+    s = _steps(e, steps)
+    codes, energies = global_minima(sizes(e, s), propensity(e, s))
+    return Coalitions(tuple(e.scenario.actor_ids), s, tuple(e.scenario.date(int(t)) for t in s),
+                      codes, energies)
+
+
+def structure_label(actors, code: int, names=None) -> str:
+    """'{iran, china, russia} vs {us, israel}', or '{all five}' style for the grand coalition."""
+    sides = landscape.code_to_sides(int(code), len(actors))
+    show = [names[a] if names else a for a in actors]
+    a = [m for m, x in zip(show, sides) if x == 0]
+    b = [m for m, x in zip(show, sides) if x == 1]
+    if not b:
+        return "{" + ", ".join(a) + "} (one coalition)"
+    return "{" + ", ".join(a) + "} vs {" + ", ".join(b) + "}"
+
+
+# ----------------------------------------------------------------- probabilities
+
+
+def wilson_interval(k, n, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials (95% by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Proportion:
+    p: float
+    low: float
+    high: float
+    k: int
+    n: int
+
+
+def _proportion(k: int, n: int) -> Proportion:
+    lo, hi = wilson_interval(k, n)
+    return Proportion(k / n if n else float("nan"), lo, hi, int(k), int(n))
+
+
+def same_coalition_probability(e, a: str, b: str, step, coalitions: Coalitions | None = None) -> Proportion:
+    """Share of runs whose global-minimum structure puts a and b together, with a 95% Wilson interval.
+
+    `step` is an int (negative from the end) or a 'YYYY-MM' date. Pass `coalitions` to
+    reuse a computed structure (it must include the step)."""
+    t = step_of(e, step)
+    ids = list(e.scenario.actor_ids)
+    i, j = ids.index(a), ids.index(b)
+    if coalitions is None:
+        coalitions = coalition_structure(e, [t])
+    sides = coalitions.sides[:, coalitions.column(t)]
+    k = int((sides[:, i] == sides[:, j]).sum())
+    return _proportion(k, sides.shape[0])
+
+
+def frequent_structures(e, step, top: int | None = 5, coalitions: Coalitions | None = None, names=None):
+    """[(label, code, Proportion)] of the most frequent structures at a step, most frequent first."""
+    t = step_of(e, step)
+    if coalitions is None:
+        coalitions = coalition_structure(e, [t])
+    codes = coalitions.codes[:, coalitions.column(t)]
+    counts = Counter(codes.tolist())
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if top is not None:
+        ranked = ranked[:top]
+    return [(structure_label(coalitions.actors, c, names), c, _proportion(k, codes.size)) for c, k in ranked]
+
+
+# ------------------------------------------------------------------------ balance
+
+
+def balance_metrics(e, steps=None) -> dict[str, np.ndarray]:
+    """Per run and step (R, S): balanced-triad share (unweighted, weighted), frustration index
+    (minimum violated |mutual alignment| over two-bloc splits) and polarization."""
+    m = propensity(e, steps)
+    return {
+        "balanced_triad_share": balance.balanced_triad_share(m),
+        "weighted_balanced_triad_share": balance.balanced_triad_share(m, weighted=True),
+        "frustration_index": balance.frustration_index(m),
+        "polarization": balance.polarization(m),
+    }
+
+
+def metric_quantiles(metrics: dict[str, np.ndarray], q=QUANTILES) -> dict[str, dict[str, np.ndarray]]:
+    """metric -> {'mean', 'q05', ..., 'q95'} arrays over steps (NaN-aware)."""
+    out = {}
+    for name, v in metrics.items():
+        qs = np.nanquantile(v, q, axis=0)
+        d = {"mean": np.nanmean(v, axis=0)}
+        d.update({c: qs[k] for k, c in enumerate(QCOLS)})
+        out[name] = d
+    return out
+
+
+# ------------------------------------------------------------------ result folder
+
+
+def default_steps(e) -> list[int]:
+    """Step 0, every 12th step, and the horizon."""
+    return sorted(set(range(0, e.steps + 1, 12)) | {e.steps})
+
+
+def coalition_rows(e, coalitions: Coalitions, top: int = 5):
+    """Tidy rows: the `top` structures per step, then same-coalition probability per key pair."""
+    names = e.scenario.display
+    pairs = list(e.scenario.key_pairs) or [(e.scenario.actor_ids[0], e.scenario.actor_ids[1])]
+    for t in coalitions.steps.tolist():
+        date = e.scenario.date(t)
+        for rank, (label, code, pr) in enumerate(frequent_structures(e, t, top, coalitions), 1):
+            yield ["structure", t, date, rank, label, code, "", "", pr.k, pr.n,
+                   f"{pr.p:.4f}", f"{pr.low:.4f}", f"{pr.high:.4f}"]
+        for a, b in pairs:
+            pr = same_coalition_probability(e, a, b, t, coalitions)
+            yield ["same_coalition", t, date, "", f"{names.get(a, a)} with {names.get(b, b)}", "", a, b,
+                   pr.k, pr.n, f"{pr.p:.4f}", f"{pr.low:.4f}", f"{pr.high:.4f}"]
+
+
+COALITION_HEADER = ["kind", "step", "date", "rank", "label", "code", "a", "b", "count", "runs",
+                    "share", "ci95_low", "ci95_high"]
+BALANCE_HEADER = ["step", "date", "metric", "mean", *QCOLS]
+
+
+def balance_rows(e, quant: dict, steps):
+    for k, t in enumerate(steps):
+        for name in METRICS:
+            q = quant[name]
+            yield [int(t), e.scenario.date(int(t)), name,
+                   *(f"{q[c][k]:.5f}" for c in ("mean", *QCOLS))]
+
+
+def _write_csv(path: Path, header, rows) -> None:
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def coalition_outputs(ensemble, out_dir, steps=None, network_step=-1, figures: bool = True) -> list[Path]:
+    """Write coalitions.csv, balance.csv and figures/{balance_fan,coalition_network}.{png,svg}.
+
+    coalitions.csv: at `steps` (default step 0, every 12 months, horizon) the five most
+    frequent global-minimum structures with run shares and 95% Wilson intervals, and the
+    same-coalition probability of each key pair. balance.csv: per-step mean and quantiles
+    of the balance metrics over runs. The network figure is drawn at `network_step`
+    (int or 'YYYY-MM'; default the horizon)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    steps = default_steps(ensemble) if steps is None else [step_of(ensemble, s) for s in steps]
+    net_t = step_of(ensemble, network_step)
+    co = coalition_structure(ensemble, sorted(set(steps) | {net_t}))
+    _write_csv(out / "coalitions.csv", COALITION_HEADER, coalition_rows(ensemble, _subset(co, sorted(set(steps)))))
+    all_steps = np.arange(ensemble.steps + 1)
+    quant = metric_quantiles(balance_metrics(ensemble, all_steps))
+    _write_csv(out / "balance.csv", BALANCE_HEADER, balance_rows(ensemble, quant, all_steps))
+    paths = [out / "coalitions.csv", out / "balance.csv"]
+    if figures:
+        from . import figures as figs
+        paths += figs.balance_fan(ensemble, out / "figures", quant=quant)
+        paths += figs.coalition_network(ensemble, net_t, out / "figures", coalitions=co)
+    return paths
+
+
+def _subset(co: Coalitions, steps) -> Coalitions:
+    cols = [co.column(t) for t in steps]
+    return Coalitions(co.actors, co.steps[cols], tuple(co.dates[c] for c in cols),
+                      co.codes[:, cols], co.energies[:, cols])
