@@ -18,6 +18,7 @@ examples:
   alignsim run june_war_pivot --set 'actors.russia.reliability={dist="uniform",low=0.5,high=0.9}'
   alignsim plot results/pivot                     redraw the figures from saved results
   alignsim landscape examples/landscape_syria_2016.toml
+  alignsim validate                               stylized facts of the 2024-2025 case
 
 A SCENARIO is a path to a .toml file, or the name of one in ./scenarios (or --dir).
 Bad input prints one line naming the file, key path, value and what is allowed, and exits 2.
@@ -98,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("file", type=Path, metavar="FILE.toml")
     la.add_argument("--json", action="store_true", help="machine-readable output")
     la.add_argument("--top", type=int, default=None, help="show only the K lowest-energy configurations")
+    va = sub.add_parser("validate", help="check the flagship scenarios against stylized facts (docs/VALIDATION.md)",
+                        description="Run baseline_2024 and june_war_pivot and check documented stylized facts of "
+                                    "the 2024-2025 case; prints PASS/FAIL with the measured figures; exit 1 on a failure.")
+    va.add_argument("--seed", type=int, default=20250613)
+    va.add_argument("--runs", type=_positive(int), default=500)
     return p
 
 
@@ -127,6 +133,8 @@ def cmd_run(args) -> int:
         if bar:
             bar.close()
     results.write(ens, out, ["alignsim", *sys.argv[1:]], args.overrides, figures=not args.no_figures)
+    from .analysis.coalitions import coalition_outputs
+    coalition_outputs(ens, out, figures=not args.no_figures)
     t = ens.timings
     print(f"{args.runs} runs x {steps} steps in {t['wall_seconds']:.1f} s "
           f"({t['run_steps_per_second']:,.0f} run-steps/s); seed {args.seed}")
@@ -184,7 +192,12 @@ def cmd_landscape(args) -> int:
     return landscape_main(args.file, as_json=args.json, top=args.top)
 
 
-COMMANDS = {"run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
+def cmd_validate(args) -> int:
+    from .validate import validate_main
+    return validate_main(seed=args.seed, runs=args.runs)
+
+
+COMMANDS = {"validate": cmd_validate, "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
 
 
 def main(argv=None) -> int:

@@ -47,8 +47,9 @@ class Dist:
             return a["low"] + u * (a["high"] - a["low"])
         if self.kind == "triangular":
             lo, hi = a["low"], a["high"]
-            c = 0.5 if hi == lo else (a["mode"] - lo) / (hi - lo)
-            return stats.triang.ppf(u, c, loc=lo, scale=hi - lo)
+            if hi == lo:   # scipy gives NaN for a zero-width triangle
+                return np.full(np.shape(u), lo)
+            return stats.triang.ppf(u, (a["mode"] - lo) / (hi - lo), loc=lo, scale=hi - lo)
         if self.kind == "normal":
             # Truncated, not clipped, so bounded parameters keep a smooth density.
             lo, hi = a.get("low", -np.inf), a.get("high", np.inf)

@@ -163,8 +163,12 @@ def trade_step(s: State, k: Static, f, prim, sec, need, step: int) -> np.ndarray
     cut = np.maximum(cut, np.swapaxes(cut, 1, 2))
     blocked = np.maximum(prim, np.swapaxes(prim, 1, 2))
     friendly = np.maximum(s.alignment, 0.0)
-    lure = _col(need) * _row(k.tolerance) * np.swapaxes(friendly, 1, 2)   # sanctioned i, tolerant friend j
-    demand = k.volume * (1 - blocked) * (1 - cut) * (1 + w["evasion"] * (lure + np.swapaxes(lure, 1, 2)))
+    # a sanctioned actor sells to tolerant friends under any pressure, chronic or acute
+    pressed = np.clip(pressure_on(k, f, prim), 0.0, 1.0)
+    lure = _col(pressed) * _row(k.tolerance) * np.swapaxes(friendly, 1, 2)   # sanctioned i, tolerant friend j
+    factor = (1 - blocked) * (1 - cut) * (1 + w["evasion"] * (lure + np.swapaxes(lure, 1, 2)))
+    # evasion grows trade with tolerant friends, never with a partner that itself sanctions
+    demand = k.volume * np.where(blocked > 0, np.minimum(factor, 1.0), factor)
     net = k.network
     if net.pair_i.size == 0:
         return demand
@@ -175,24 +179,31 @@ def trade_step(s: State, k: Static, f, prim, sec, need, step: int) -> np.ndarray
     return demand
 
 
-def support_step(s: State, k: Static, f, sec, need) -> tuple[np.ndarray, np.ndarray]:
-    """Each actor backs friends under pressure: diplomatic, economic (damped by secondary-sanctions
-    risk it will not tolerate) and military (only above a resolve threshold). Arms shocks add."""
+def dependence_of(k: Static, trade: np.ndarray) -> np.ndarray:
+    """D[i, j] = delivered trade with j over i's total baseline trade, in [0, 1]."""
+    return np.clip(trade / np.maximum(k.volume.sum(axis=2, keepdims=True), 1e-12), 0.0, 1.0)
+
+
+def support_step(s: State, k: Static, f, sec, need, dependence) -> tuple[np.ndarray, np.ndarray]:
+    """Each actor backs friends under pressure: diplomatic, economic (aid damped by the
+    secondary-sanctions risk it will not tolerate, plus the lifeline of trade it keeps open to a
+    partner under pressure) and military (only above a resolve threshold). Arms shocks add."""
     w = k.w
     will = _col(k.reliability) * np.maximum(s.alignment, 0.0) * _row(need)
     risk = k.trade_share @ sec
-    economic = will * np.clip(1 - w["secondary_reach"] * (1 - _col(k.tolerance)) * risk, 0.0, 1.0)
+    aid = will * np.clip(1 - w["secondary_reach"] * (1 - _col(k.tolerance)) * risk, 0.0, 1.0)
+    lifeline = _row(need) * np.swapaxes(dependence, 1, 2)      # [i, j] = need_j * D_ji
+    economic = np.clip(aid + lifeline, 0.0, 1.0)
     theta = w["military_support_threshold"]
     military = will * np.clip((_col(k.resolve) - theta) / (1 - theta), 0.0, 1.0)
     total = np.clip(0.2 * will + 0.3 * economic + 0.5 * military + f.arms, 0.0, 1.0) * k.offdiag
     return total, military * k.offdiag
 
 
-def mechanism_drive(k: Static, a, threat, expectation, prim, sec, trade) -> np.ndarray:
+def mechanism_drive(k: Static, a, threat, expectation, prim, sec, dependence) -> np.ndarray:
     """The explained part of the target alignment's drive: interests, threats, balance,
     economic ties, trust and sanctions (docs/MODEL.md, equation A2)."""
     w = k.w
-    dependence = np.clip(trade / np.maximum(k.volume.sum(axis=2, keepdims=True), 1e-12), 0.0, 1.0)
     # sanctioned by j, sanctioning j, and j's secondary sanctions on i's own partners
     pressure = np.swapaxes(prim, 1, 2) + 0.5 * prim + k.trade_share @ np.swapaxes(sec, 1, 2)
     return (w["w_interest"] * k.similarity
@@ -210,7 +221,8 @@ def step(s: State, k: Static, f, step_index: int, eps: np.ndarray) -> State:
     prim, sec = sanctions_step(s, k, f)
     need = need_of(k, f, prim)
     trade = trade_step(s, k, f, prim, sec, need, step_index)
-    support, mil_support = support_step(s, k, f, sec, need)
+    dependence = dependence_of(k, trade)
+    support, mil_support = support_step(s, k, f, sec, need, dependence)
 
     # expected versus received support, from the receiver's side: gap[j, i]
     received = np.swapaxes(support, 1, 2)
@@ -218,14 +230,15 @@ def step(s: State, k: Static, f, step_index: int, eps: np.ndarray) -> State:
     expectation = np.clip(s.expectation + w["expectation_learning"] * (gap + f.diplomacy * (1 - s.expectation)),
                           0.0, 1.0) * k.offdiag
 
-    drive = k.affinity + mechanism_drive(k, s.alignment, threat, expectation, prim, sec, trade)
+    drive = k.affinity + mechanism_drive(k, s.alignment, threat, expectation, prim, sec, dependence)
     pulse = w["reciprocity"] * gap + w["diplomacy"] * f.diplomacy
     a = alignment.update(s.alignment, drive, pulse, w["noise"] * eps, w["inertia"]) * k.offdiag
     return State(a, threat, expectation, military, prim, sec, support, mil_support, trade, need)
 
 
 def initial_drive(s: State, k: Static) -> np.ndarray:
-    return mechanism_drive(k, s.alignment, s.threat, s.expectation, s.sanctions, s.secondary, s.trade)
+    return mechanism_drive(k, s.alignment, s.threat, s.expectation, s.sanctions, s.secondary,
+                           dependence_of(k, s.trade))
 
 
 def initial_state(k: Static, a0: np.ndarray, f0) -> State:
@@ -234,8 +247,13 @@ def initial_state(k: Static, a0: np.ndarray, f0) -> State:
     z = np.zeros_like(a0)
     s = State(a0, standing_threat(a0, k.military0) * k.offdiag, k.expectation0.copy(), k.military0.copy(),
               z, z, z, z, k.volume.copy(), np.zeros_like(k.military0))
-    for _ in range(2):   # twice, so joining a friend's sanctions sees the friend's own
+    # joining a friend's sanctions depends on the friend's own: iterate to the fixed point
+    # (the map is monotone and bounded, so this converges; 200 is a guard, not a budget)
+    for _ in range(200):
         prim, sec = sanctions_step(s, k, f0)
+        done = np.array_equal(prim, s.sanctions)
         s = replace(s, sanctions=prim, secondary=sec)
+        if done:
+            break
     need = need_of(k, f0, s.sanctions)   # zero when k.chronic is this step-0 pressure
     return replace(s, need=need, trade=trade_step(s, k, f0, s.sanctions, s.secondary, need, 0))
