@@ -112,6 +112,8 @@ def _check(d: Dist, file, path, raw, lo, hi, rng_text):
     if d.kind == "beta" and (a["a"] <= 0 or a["b"] <= 0):
         raise ScenarioError(file, path, raw, "beta needs a > 0 and b > 0")
     s_lo, s_hi = d.support
+    if d.kind == "normal" and s_lo >= s_hi:
+        raise ScenarioError(file, path, raw, "a truncated normal needs low < high")
     if s_lo > s_hi:
         raise ScenarioError(file, path, raw, "low must not exceed high")
     if s_lo < lo or s_hi > hi:

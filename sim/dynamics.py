@@ -192,7 +192,8 @@ def support_step(s: State, k: Static, f, sec, need, dependence) -> tuple[np.ndar
     will = _col(k.reliability) * np.maximum(s.alignment, 0.0) * _row(need)
     risk = k.trade_share @ sec
     aid = will * np.clip(1 - w["secondary_reach"] * (1 - _col(k.tolerance)) * risk, 0.0, 1.0)
-    lifeline = _row(need) * np.swapaxes(dependence, 1, 2)      # [i, j] = need_j * D_ji
+    # [i, j] = need_j * D_ji, from a partner that is not hostile (an attacker's trade is no help)
+    lifeline = _row(need) * np.swapaxes(dependence, 1, 2) * (s.alignment > 0)
     economic = np.clip(aid + lifeline, 0.0, 1.0)
     theta = w["military_support_threshold"]
     military = will * np.clip((_col(k.resolve) - theta) / (1 - theta), 0.0, 1.0)

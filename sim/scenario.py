@@ -180,7 +180,7 @@ def load(path, overrides=()) -> Scenario:
     return replace(scen, reference=ref)
 
 
-def _matrix(t: Table, actors, lo, hi, symmetric: bool):
+def _matrix(t: Table, actors, lo, hi, symmetric: bool, mirror: bool = True):
     """Rows of name = value tables -> {(i, j): value}; mirrored where one side is missing."""
     out = {}
     for i, row in list(t.items()):
@@ -195,8 +195,9 @@ def _matrix(t: Table, actors, lo, hi, symmetric: bool):
                 raise ScenarioError(t.file, r.at(j), r.data[j],
                                     f"trade is symmetric and {j}.{i} already gives {out[(j, i)]}")
             out[(i, j)] = v
-    for (i, j), v in list(out.items()):
-        out.setdefault((j, i), v)
+    if mirror:
+        for (i, j), v in list(out.items()):
+            out.setdefault((j, i), v)
     return out
 
 
@@ -225,7 +226,8 @@ def validate(data: dict, path: Path) -> Scenario:
     ids = [a.id for a in actors]
 
     relations = _matrix(top.table("relations", default={}), ids, -1.0, 1.0, symmetric=False)
-    expectations = _matrix(top.table("expectations", default={}), ids, 0.0, 1.0, symmetric=False)
+    # expected support is one-sided: what Iran expects of Russia says nothing of the reverse
+    expectations = _matrix(top.table("expectations", default={}), ids, 0.0, 1.0, symmetric=False, mirror=False)
     trade = _matrix(top.table("trade", default={}), ids, 0.0, float("inf"), symmetric=True)
 
     cor = top.table("corridors", default={})

@@ -108,6 +108,9 @@ def parse_shock(name: str, t: Table, ctx: Context) -> Shock:
         raise ScenarioError(t.file, t.path, "(at / hazard)",
                             'give exactly one of at = "YYYY-MM" (scheduled) or hazard = p (random, per step)')
     at = to_step(t.raw("at"), ctx.start, t.file, t.at("at")) if has_at else None
+    if at == 0:
+        raise ScenarioError(t.file, t.at("at"), t.raw("at"),
+                            "must be after the start month (step 0 is the initial state)")
     hazard = t.value("hazard", 0.0, 1.0) if has_hazard else None
     window = (0, ctx.steps)
     if t.has("window"):
@@ -280,7 +283,7 @@ def schedule(shock: Shock, seed: int, runs: np.ndarray, steps: int) -> Schedule:
     elif shock.at is not None:
         p = draw(shock.probability, key + ".probability", seed, runs)
         happens = rng.uniform(rng.run_keys(seed, runs, "shock:" + shock.name)) < p
-        onset = (t[None, :] == shock.at) & happens[:, None] & (shock.at >= 1)
+        onset = (t[None, :] == shock.at) & happens[:, None]
     else:
         h = draw(shock.hazard, key + ".hazard", seed, runs)
         keys = rng.combine(rng.run_keys(seed, runs, "shock:" + shock.name)[:, None], t[None, :].astype(np.uint64))
