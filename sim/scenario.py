@@ -168,7 +168,7 @@ def load(path, overrides=()) -> Scenario:
     the mechanisms, not the unexplained historical affinity (docs/MODEL.md, A3)."""
     path = Path(path)
     data = resolve_file(path)
-    scen = validate(apply_overrides(data, overrides) if overrides else data, path)
+    scen = validate(apply_overrides(data, overrides, file=f"{path} --set") if overrides else data, path)
     root = chain_root(path)
     ref = None
     if root != path.resolve():
