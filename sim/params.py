@@ -43,10 +43,19 @@ class Compiled:
         return rng.normal(rng.combine(self.noise_keys, np.uint64(t)))
 
 
-def _draw(nominal_only: bool):
-    if not nominal_only:
+def _draw(nominal_only: bool, run_values: dict | None):
+    """The draw function for a compile: medians, explicit per-run values (experiments), or
+    the scenario's distributions."""
+    if nominal_only:
+        return lambda v, key, seed, runs: np.full(np.shape(runs), nominal(v))
+    if not run_values:
         return draw
-    return lambda v, key, seed, runs: np.full(np.shape(runs), nominal(v))
+
+    def drawn(v, key, seed, runs):
+        if key in run_values:   # indexed by global run number, so chunking cannot matter
+            return np.asarray(run_values[key], dtype=np.float64)[runs]
+        return draw(v, key, seed, runs)
+    return drawn
 
 
 def _matrix(draw, values: dict, ids, seed, runs, prefix: str, default=0.0) -> np.ndarray:
@@ -65,9 +74,18 @@ def reference_drive(scen: Scenario) -> np.ndarray:
 
 
 def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
-            nominal_only: bool = False, calibrate: bool = True) -> Compiled:
-    """Per-run arrays for `runs`. nominal_only uses each distribution's median."""
-    draw = _draw(nominal_only)
+            nominal_only: bool = False, calibrate: bool = True, run_values: dict | None = None) -> Compiled:
+    """Per-run arrays for `runs`. nominal_only uses each distribution's median; run_values maps
+    a parameter key path (as for --set) to an array of values indexed by global run number."""
+    if run_values:
+        known = set(parameter_keys(scen))
+        for key in run_values:
+            if key not in known:
+                from .errors import ScenarioError
+                from .schema import close_matches
+                raise ScenarioError(scen.path, key, "(per-run values)",
+                                    "not a numeric parameter of this scenario" + close_matches(key, known))
+    draw = _draw(nominal_only, run_values)
     runs = np.asarray(runs, dtype=np.int64)
     steps = scen.steps if steps is None else steps
     ids = list(scen.actor_ids)
@@ -116,7 +134,30 @@ def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
         # 0.95 caps |atanh| at 1.83 so a file's +-1 does not become an infinite pull
         affinity = (np.arctanh(np.clip(a0, -0.95, 0.95)) - reference_drive(scen)) * offdiag
         static = replace(static, affinity=affinity)
-    schedules = [schedule(s, seed, runs, steps) for s in scen.shocks] if steps > 0 else []
+    schedules = [schedule(s, seed, runs, steps, draw) for s in scen.shocks] if steps > 0 else []
     pair_keys = np.array([[rng.name_key("pair", a, b) for b in ids] for a in ids], dtype=np.uint64)
     noise_keys = rng.combine(rng.run_keys(seed, runs, "noise")[:, None, None], pair_keys[None])
     return Compiled(scen, seed, runs, steps, static, initial, schedules, noise_keys, ctx)
+
+
+def parameter_keys(scen: Scenario) -> list[str]:
+    """Every key path that compile draws (what experiments may vary per run)."""
+    keys = []
+    for a in scen.actors:
+        keys += [f"actors.{a.id}.{f}" for f in ("military", "economic", *BEHAVIOUR)]
+        keys += [f"actors.{a.id}.{f}.{i}" for f in ("positions", "salience") for i in scen.issues]
+    keys += [f"relations.{i}.{j}" for i, j in scen.relations]
+    keys += [f"expectations.{i}.{j}" for i, j in scen.expectations]
+    ids = list(scen.actor_ids)
+    keys += [f"trade.{i}.{j}" for i, j in scen.trade if ids.index(i) < ids.index(j)]
+    keys += [f"corridors.{c.id}.capacity" for c in scen.corridors]
+    keys += [f"dynamics.{k}" for k in scen.dynamics]
+    for s in scen.shocks:
+        base = f"shocks.{s.name}"
+        keys += [f"{base}.{f}" for f in ("intensity", "duration", "probability")]
+        if s.hazard is not None:
+            keys.append(f"{base}.hazard")
+        for k, v in s.spec.items():
+            if isinstance(v, dict):
+                keys += [f"{base}.{k}.{a}" for a in v]
+    return keys

@@ -40,7 +40,8 @@ def save(fig, folder: Path, stem: str) -> list[Path]:
     out = []
     for ext in ("png", "svg"):
         p = folder / f"{stem}.{ext}"
-        fig.savefig(p, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else {"Software": None})
+        with plt.rc_context({"svg.hashsalt": STYLE["svg.hashsalt"], "svg.fonttype": "none"}):
+            fig.savefig(p, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else {"Software": None})
         out.append(p)
     plt.close(fig)
     return out

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import rng
-from .distribution import Value, draw
+from .distribution import Dist, Value, draw
 from .errors import ScenarioError
 from .schema import Table, check_ident, close_matches, to_step
 
@@ -112,7 +112,7 @@ def parse_shock(name: str, t: Table, ctx: Context) -> Shock:
         raise ScenarioError(t.file, t.at("at"), t.raw("at"),
                             "must be after the start month (step 0 is the initial state)")
     hazard = t.value("hazard", 0.0, 1.0) if has_hazard else None
-    window = (0, ctx.steps)
+    window = (1, 10**9)   # unbounded by default, so --steps beyond the file's horizon keeps it
     if t.has("window"):
         w = t.raw("window")
         if not isinstance(w, list) or len(w) != 2:
@@ -271,33 +271,43 @@ class Schedule:
     draws: dict             # per-run arrays of the shock's own uncertain fields
 
 
-def schedule(shock: Shock, seed: int, runs: np.ndarray, steps: int) -> Schedule:
-    """Draw the onsets of one shock for runs, keyed by the shock's name (CRN across scenarios)."""
+def schedule(shock: Shock, seed: int, runs: np.ndarray, steps: int, draw=draw) -> Schedule:
+    """Draw the onsets of one shock for runs, keyed by the shock's name (CRN across scenarios).
+
+    `probability` gates the whole shock per run (scheduled or random); `hazard` then gives
+    the chance of an onset at each step of the window."""
     key = f"shocks.{shock.name}"
     n_runs = len(runs)
     t = np.arange(steps + 1)
     intensity = draw(shock.intensity, key + ".intensity", seed, runs)
     duration = np.maximum(1, np.rint(draw(shock.duration, key + ".duration", seed, runs))).astype(np.int64)
+    p = draw(shock.probability, key + ".probability", seed, runs)
+    happens = rng.uniform(rng.run_keys(seed, runs, "shock:" + shock.name)) < p
     if not shock.enabled:
         onset = np.zeros((n_runs, steps + 1), dtype=bool)
     elif shock.at is not None:
-        p = draw(shock.probability, key + ".probability", seed, runs)
-        happens = rng.uniform(rng.run_keys(seed, runs, "shock:" + shock.name)) < p
         onset = (t[None, :] == shock.at) & happens[:, None]
     else:
         h = draw(shock.hazard, key + ".hazard", seed, runs)
-        keys = rng.combine(rng.run_keys(seed, runs, "shock:" + shock.name)[:, None], t[None, :].astype(np.uint64))
+        keys = rng.combine(rng.run_keys(seed, runs, "hazard:" + shock.name)[:, None], t[None, :].astype(np.uint64))
         in_window = (t >= max(1, shock.window[0])) & (t <= shock.window[1])
-        onset = (rng.uniform(keys) < h[:, None]) & in_window[None, :]
+        onset = (rng.uniform(keys) < h[:, None]) & in_window[None, :] & happens[:, None]
         if not shock.repeat:
             onset &= np.cumsum(onset, axis=1) == 1
     # active at t if some onset lies in (t - duration, t]
     c = np.concatenate([np.zeros((n_runs, 1), dtype=np.int64), np.cumsum(onset, axis=1)], axis=1)
     lag = np.clip(t[None, :] + 1 - duration[:, None], 0, None)
     active = (c[:, 1:] - np.take_along_axis(c, lag, axis=1)) > 0
-    draws = {}
-    for k in ("attacker_allies", "defender_allies"):
-        if k in shock.spec:
-            draws[k] = {a: draw(v, f"{key}.{k}.{a}", seed, runs)
-                        for a, v in shock.spec[k].items()}
-    return Schedule(shock, onset, active * intensity[:, None], draws)
+    return Schedule(shock, onset, active * intensity[:, None], _draw_spec(shock, key, seed, runs, draw))
+
+
+def _draw_spec(shock: Shock, key: str, seed, runs, draw) -> dict:
+    """Per-run values of every numeric field of the type's own spec (numbers or tables of
+    numbers), so a new shock type's uncertain fields need no code here."""
+    out = {}
+    for k, v in shock.spec.items():
+        if isinstance(v, (float, Dist)) and not isinstance(v, bool):
+            out[k] = draw(v, f"{key}.{k}", seed, runs)
+        elif isinstance(v, dict) and all(isinstance(x, (float, Dist)) for x in v.values()):
+            out[k] = {a: draw(x, f"{key}.{k}.{a}", seed, runs) for a, x in v.items()}
+    return out

@@ -206,3 +206,14 @@ def test_run_numbers_do_not_depend_on_ensemble_size(text, seed):
     small = run_ensemble(scen, runs=11, seed=seed, chunk_size=3)
     for k in big.arrays:
         np.testing.assert_array_equal(big.arrays[k][:11], small.arrays[k], err_msg=k)
+
+
+def test_zero_width_distributions_draw_their_value():
+    """low == high is allowed for uniform, triangular and beta and must give that value, not NaN."""
+    from sim.distribution import draw, parse_value
+    runs = np.arange(5)
+    for raw in ({"dist": "uniform", "low": 0.3, "high": 0.3},
+                {"dist": "triangular", "low": 0.3, "mode": 0.3, "high": 0.3},
+                {"dist": "beta", "a": 2.0, "b": 3.0, "low": 0.3, "high": 0.3}):
+        v = parse_value(raw, "f.toml", "actors.a.resolve", 0.0, 1.0)
+        np.testing.assert_array_equal(draw(v, "actors.a.resolve", 1, runs), 0.3)

@@ -206,3 +206,10 @@ def test_run_refuses_to_overwrite_without_flag(tmp_path, capsys):
     rc, _, err = run_cli(capsys, "run", str(good(tmp_path)), "--runs", "2", "--out", str(out), "--quiet")
     assert_one_line_error(rc, err, str(out), "--overwrite")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_zero_width_truncated_normal_is_rejected(tmp_path, capsys):
+    dist = {"dist": "normal", "mean": 0.5, "sd": 0.1, "low": 0.4, "high": 0.4}
+    path = good(tmp_path, actors={"a": {"resolve": dist}, "b": {}})
+    rc, out, err = run_bad(capsys, tmp_path, path)
+    assert_one_line_error(rc, err, path, "actors.a.resolve")
