@@ -63,13 +63,13 @@ class Ensemble:
 
 
 def run_ensemble(scen: Scenario, runs: int, seed: int, steps: int | None = None,
-                 chunk_size: int = 2000, progress=None) -> Ensemble:
+                 chunk_size: int = 2000, progress=None, run_values: dict | None = None) -> Ensemble:
     """Runs 0..runs-1 in chunks; run r's numbers do not depend on the chunking."""
     steps = scen.steps if steps is None else steps
     t0 = time.perf_counter()
     parts, evs = [], []
     for lo in range(0, runs, chunk_size):
-        c = compile(scen, seed, np.arange(lo, min(runs, lo + chunk_size)), steps)
+        c = compile(scen, seed, np.arange(lo, min(runs, lo + chunk_size)), steps, run_values=run_values)
         parts.append(simulate(c, on_step=progress))
         evs.extend(events(c))
     arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
