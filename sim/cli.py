@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from .errors import ScenarioError
+from .executor import BACKENDS
 
 EPILOG = """\
 examples:
@@ -60,22 +61,40 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario's Monte Carlo ensemble and write a result folder",
                        formatter_class=argparse.RawDescriptionHelpFormatter, description=textwrap.dedent("""\
         Run an ensemble of a scenario and write, into --out:
-          manifest.json     resolved scenario, seed, versions, timings
+          manifest.json     resolved scenario, seed, options, versions, timings; "complete" when done
           quantiles.csv     per-step quantiles of every pair's alignment (mutual and directed)
           final.csv         per pair at the horizon: median and share of runs above 0.5 / below -0.5
-          events.csv        which shocks fired in which run and when
-          ensemble.npz      full arrays, run x step x from x to (alignment, threat, trade, ...)
-          figures/          fan chart of the key pairs and heatmap of final alignment (PNG, SVG)
-        Run r gives the same numbers for the same seed, whatever --runs is."""))
+          coalitions.csv    landscape-theory coalitions per run: most frequent structures, key pairs
+          balance.csv       structural balance and polarization per step
+          event_counts.csv  how many runs each shock started in, by month
+          events.csv        which shocks fired in which run and when          (--keep full)
+          ensemble.npz      full arrays, run x step x from x to (alignment, threat, trade, ...)  (--keep full)
+          summary.npz       the merged counts behind the tables
+          figures/          fan chart, final heatmap, coalition network, polarization (PNG, SVG)
+        Run r gives the same numbers for the same seed whatever --runs, --chunk-size, --workers
+        or --backend. Chunks are saved as they finish: an interrupted run is finished with the
+        same command and --resume DIR in place of --out DIR."""))
     r.add_argument("scenario", metavar="SCENARIO", help="scenario file or name")
     r.add_argument("--runs", type=_positive(int), default=1000, help="number of runs (default 1000)")
     r.add_argument("--seed", type=int, default=20250613, help="root seed (default 20250613)")
     r.add_argument("--steps", type=_positive(int), default=None, help="months to simulate (default: the file's)")
-    r.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
-    r.add_argument("--overwrite", action="store_true", help="replace an existing result folder")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                    help="override any parameter, e.g. actors.china.resolve=0.5 (repeatable)")
-    r.add_argument("--chunk-size", type=_positive(int), default=2000, help="runs advanced together (default 2000)")
+    where = r.add_mutually_exclusive_group()
+    where.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
+    where.add_argument("--resume", type=Path, default=None, metavar="DIR",
+                       help="finish an interrupted run in DIR, reusing its saved chunks")
+    r.add_argument("--overwrite", action="store_true", help="replace an existing result folder")
+    r.add_argument("--keep", choices=("full", "summary"), default=None,
+                   help="full: every run's arrays and events too; summary: per-step quantiles (error <= 0.0005) "
+                        "and counts only (default: full up to 100,000 runs)")
+    r.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help="where chunks run (default auto: in process for small jobs, else a process pool)")
+    r.add_argument("--workers", type=_positive(int), default=None, help="worker processes (default: all cores)")
+    r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
+    r.add_argument("--chunk-size", type=_positive(int), default=None,
+                   help="runs per chunk (default 2000; a resumed run keeps its own)")
+    r.add_argument("--no-analysis", action="store_true", help="skip coalitions and balance per run (faster)")
     r.add_argument("--no-figures", action="store_true", help="skip drawing figures")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument("--dir", default=None, help="folder of named scenarios (default ./scenarios)")
@@ -112,33 +131,65 @@ def _version() -> str:
     return __version__
 
 
+FULL_KEEP_MAX_RUNS = 100_000
+
+
 def cmd_run(args) -> int:
+    import json
+    import time
+
+    from . import executor as ex
     from . import results, scenario
-    from .ensemble import run_ensemble
+    from .ensemble import Job
+    from .store import ResultFolder, run_job
 
     scen = scenario.load(find_scenario(args.scenario, args.dir), args.overrides)
-    out = args.out or Path("results") / scen.name
-    if (out / "manifest.json").exists() and not args.overwrite:
-        raise ScenarioError(out, "--out", str(out), "already holds results; pass --overwrite or another --out")
+    out = args.resume or args.out or Path("results") / scen.name
     steps = args.steps or scen.steps
+    chunk = args.chunk_size
+    if chunk is None and args.resume and (args.resume / "manifest.json").exists():
+        chunk = json.loads((args.resume / "manifest.json").read_text()).get("options", {}).get("chunk_size")
+    keep = args.keep or ("full" if args.runs <= FULL_KEEP_MAX_RUNS else "summary")
+    # about 8 chunks for small jobs, so the bar moves; 2000 runs at most, where speed plateaus
+    chunk = chunk or max(250, min(2000, -(-args.runs // 8)))
+    job = Job(scen, args.seed, args.runs, steps, chunk, keep, None, not args.no_analysis)
+    ids = list(scen.actor_ids)
+    meta = {"command": ["alignsim", *sys.argv[1:]],
+            "scenario": {"file": str(scen.path), "name": scen.name, "title": scen.title,
+                         "overrides": list(args.overrides), "resolved": scen.resolved},
+            "seed": args.seed, "runs": args.runs, "steps": steps, "start": scen.date(0), "end": scen.date(steps),
+            "actors": ids, "names": [scen.display[a] for a in ids],
+            "key_pairs": [list(p) for p in scen.key_pairs],
+            "shocks": [{"name": s.name, "type": s.type_name, "label": s.label,
+                        "at": scen.date(s.at) if s.at is not None else None} for s in scen.shocks],
+            "versions": results.versions()}
+    folder = ResultFolder(out, job, meta, resume=args.resume is not None, overwrite=args.overwrite)
+    t0 = time.perf_counter()
+    executor = ex.make(args.backend, args.workers, args.scheduler, args.runs * steps)
     bar = None
     if not args.quiet:
         from tqdm import tqdm
         bar = tqdm(total=args.runs * steps, unit="run-step", unit_scale=True, desc=scen.name,
-                   file=sys.stderr, dynamic_ncols=True)
+                   file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
     try:
-        ens = run_ensemble(scen, args.runs, args.seed, steps, args.chunk_size,
-                           progress=bar.update if bar else None)
+        timings = run_job(job, folder, executor, progress=bar.update if bar else None)
+    except KeyboardInterrupt:
+        saved = len(folder.done())
+        print(f"\nalignsim: interrupted; {saved} of {job.n_chunks} chunks are saved in {out}/. Finish with the "
+              f"same command and --resume {out}", file=sys.stderr)
+        return 130
     finally:
         if bar:
             bar.close()
-    results.write(ens, out, ["alignsim", *sys.argv[1:]], args.overrides, figures=not args.no_figures)
-    from .analysis.coalitions import coalition_outputs
-    coalition_outputs(ens, out, figures=not args.no_figures)
-    t = ens.timings
-    print(f"{args.runs} runs x {steps} steps in {t['wall_seconds']:.1f} s "
-          f"({t['run_steps_per_second']:,.0f} run-steps/s); seed {args.seed}")
-    print(f"results in {out}/  (figures/fan_chart.png, figures/final_heatmap.png, quantiles.csv, final.csv)")
+        executor.close()
+    folder.finish(timings, figures=not args.no_figures)
+    wall = time.perf_counter() - t0
+    rate = timings["run_steps_per_second"]
+    sim_rate = f"{rate:,.0f} run-steps/s" if rate else "all chunks reused"
+    print(f"{args.runs:,} runs x {steps} steps on {timings['backend']} ({timings['workers']} worker"
+          f"{'s' if timings['workers'] != 1 else ''}): simulation {timings['wall_seconds']:.1f} s ({sim_rate}), "
+          f"total with tables and figures {wall:.1f} s; seed {args.seed}")
+    print(f"results in {out}/  (figures/fan_chart.png, final.csv, quantiles.csv, coalitions.csv)")
     return 0
 
 
@@ -180,8 +231,9 @@ def _get(data, key):
 def cmd_plot(args) -> int:
     from . import results
     folder = args.folder
-    if not (folder / "ensemble.npz").exists():
-        raise ScenarioError(folder, None, str(folder), "not a result folder (no ensemble.npz)")
+    man = folder / "manifest.json"
+    if not man.exists() or not (folder / "quantiles.csv").exists():
+        raise ScenarioError(folder, None, str(folder), "not a result folder (no finished manifest.json and quantiles.csv)")
     for p in results.draw_figures(folder):
         print(p)
     return 0

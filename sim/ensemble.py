@@ -1,38 +1,49 @@
-"""Monte Carlo ensembles: many runs advanced together in chunks by the same rules."""
+"""Monte Carlo ensembles: many runs advanced together in chunks by the same rules.
+
+A job is split into chunks of consecutive runs. Each chunk is a pure function of
+(scenario, seed, its run range), so chunks can run anywhere, in any order, and be
+retried; run r's numbers never depend on the chunking, the worker count or the backend.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import summary as summ
 from .dynamics import State, step
 from .params import Compiled, compile
 from .scenario import Scenario
 
 # what is kept per run and step; all (R, T+1, N, N) float32 (storage only: compute is float64)
 RECORDED = ("alignment", "threat", "expectation", "support", "military_support", "sanctions", "trade")
+COALITION_MAX_ACTORS = 12   # landscape enumeration per run and step stays cheap up to here
 
 
-def simulate(c: Compiled, on_step=None) -> dict[str, np.ndarray]:
-    """Run the compiled runs through all steps; step 0 is the initial state."""
+def simulate(c: Compiled, on_step=None, record=RECORDED + ("military",)) -> dict[str, np.ndarray]:
+    """Run the compiled runs through all steps; step 0 is the initial state.
+
+    Returns run-major arrays (R, T+1, ...) float32 of the `record`ed state variables."""
     n_runs, n = len(c.runs), len(c.scenario.actors)
-    out = {k: np.empty((n_runs, c.steps + 1, n, n), dtype=np.float32) for k in RECORDED}
-    out["military"] = np.empty((n_runs, c.steps + 1, n), dtype=np.float32)
+    # step-major while running, so each step's write is one contiguous block
+    buf = {k: np.empty((c.steps + 1, n_runs, n) if k == "military" else (c.steps + 1, n_runs, n, n),
+                       dtype=np.float32) for k in record}
     s = c.initial
-    _record(out, 0, s)
+    _record(buf, 0, s)
     for t in range(1, c.steps + 1):
         s = step(s, c.static, c.forcing(t), t, c.noise(t))
-        _record(out, t, s)
+        _record(buf, t, s)
         if on_step is not None:
             on_step(n_runs)
-    return out
+    return {k: np.ascontiguousarray(np.swapaxes(v, 0, 1)) for k, v in buf.items()}
 
 
-def _record(out: dict, t: int, s: State) -> None:
-    for k, arr in out.items():
-        arr[:, t] = getattr(s, k)
+def _record(buf: dict, t: int, s: State) -> None:
+    for k, arr in buf.items():
+        arr[t] = getattr(s, k)
 
 
 def events(c: Compiled) -> list[tuple[int, int, str, str, float]]:
@@ -62,17 +73,105 @@ class Ensemble:
         return self.arrays["alignment"]
 
 
-def run_ensemble(scen: Scenario, runs: int, seed: int, steps: int | None = None,
-                 chunk_size: int = 2000, progress=None, run_values: dict | None = None) -> Ensemble:
-    """Runs 0..runs-1 in chunks; run r's numbers do not depend on the chunking."""
-    steps = scen.steps if steps is None else steps
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to compute any chunk; small and picklable."""
+    scenario: Scenario
+    seed: int
+    runs: int
+    steps: int
+    chunk_size: int
+    keep: str = "full"                 # "full": arrays and events too; "summary": counts only
+    run_values: dict | None = None
+    analysis: bool = True              # coalitions and balance per run (small actor sets only)
+
+    @property
+    def n_chunks(self) -> int:
+        return math.ceil(self.runs / self.chunk_size)
+
+    def bounds(self, index: int) -> tuple[int, int]:
+        lo = index * self.chunk_size
+        return lo, min(self.runs, lo + self.chunk_size)
+
+    @property
+    def report_steps(self) -> tuple[int, ...]:
+        """Steps at which coalition structures are counted: start, every 12 months, horizon."""
+        return tuple(sorted(set(range(0, self.steps + 1, 12)) | {self.steps}))
+
+    @property
+    def key_pair_index(self) -> tuple[tuple[int, int], ...]:
+        ids = list(self.scenario.actor_ids)
+        return tuple((ids.index(a), ids.index(b)) for a, b in self.scenario.key_pairs)
+
+    @property
+    def with_analysis(self) -> bool:
+        return self.analysis and len(self.scenario.actors) <= COALITION_MAX_ACTORS
+
+
+@dataclass
+class ChunkResult:
+    index: int
+    lo: int
+    hi: int
+    summary: summ.Summary
+    arrays: dict | None
+    events: list | None
+    seconds: float
+
+
+def run_chunk(job: Job, index: int) -> ChunkResult:
+    """One chunk of runs, start to finish. Pure: the same inputs give the same bits."""
     t0 = time.perf_counter()
-    parts, evs = [], []
-    for lo in range(0, runs, chunk_size):
-        c = compile(scen, seed, np.arange(lo, min(runs, lo + chunk_size)), steps, run_values=run_values)
-        parts.append(simulate(c, on_step=progress))
-        evs.extend(events(c))
-    arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
+    lo, hi = job.bounds(index)
+    c = compile(job.scenario, job.seed, np.arange(lo, hi), job.steps, run_values=job.run_values)
+    full = job.keep == "full"
+    arrays = simulate(c, record=RECORDED + ("military",) if full else ("alignment", "military"))
+    codes = balance = None
+    if job.with_analysis:
+        from .analysis import coalitions as co
+        e = Ensemble(job.scenario, job.seed, hi - lo, job.steps, arrays, [])
+        codes = co.coalition_structure(e, job.report_steps).codes
+        with np.errstate(invalid="ignore"):
+            m = co.balance_metrics(e)
+        balance = np.stack([m[k] for k in summ.METRICS], axis=-1)
+        arrays["balance"] = balance.astype(np.float32)
+    onsets = np.stack([s.onset for s in c.schedules]) if c.schedules else np.zeros((0, hi - lo, job.steps + 1), bool)
+    n = len(job.scenario.actors)
+    s = summ.summarize(arrays["alignment"], onsets, codes, 2 ** (n - 1) if codes is not None else 0,
+                       job.key_pair_index, balance)
+    return ChunkResult(index, lo, hi, s, arrays if full else None, events(c) if full else None,
+                       time.perf_counter() - t0)
+
+
+class ChunkFn:
+    """A picklable callable: chunk index -> ChunkResult, for any executor."""
+
+    def __init__(self, job: Job):
+        self.job = job
+
+    def __call__(self, index: int) -> ChunkResult:
+        return run_chunk(self.job, index)
+
+
+def run_ensemble(scen: Scenario, runs: int, seed: int, steps: int | None = None,
+                 chunk_size: int = 2000, progress=None, run_values: dict | None = None,
+                 executor=None, analysis: bool = False) -> Ensemble:
+    """All runs in memory (for moderate sizes; the CLI streams to disk instead).
+
+    progress, if given, is called with the number of run-steps each finished chunk adds."""
+    steps = scen.steps if steps is None else steps
+    job = Job(scen, seed, runs, steps, chunk_size, "full", run_values, analysis)
+    t0 = time.perf_counter()
+    from .executor import InProcess
+    ex = executor or InProcess()
+    parts: dict[int, ChunkResult] = {}
+    for index, res in ex.imap(ChunkFn(job), range(job.n_chunks)):
+        parts[index] = res
+        if progress is not None:
+            progress((res.hi - res.lo) * steps)
+    ordered = [parts[i] for i in range(job.n_chunks)]
+    arrays = {k: np.concatenate([p.arrays[k] for p in ordered]) for k in ordered[0].arrays} if ordered else {}
+    evs = [e for p in ordered for e in p.events]
     wall = time.perf_counter() - t0
     return Ensemble(scen, seed, runs, steps, arrays, evs,
                     {"wall_seconds": wall, "run_steps_per_second": runs * steps / wall if wall > 0 else None})

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import __version__, plot
 from .alignment import mutual
-from .ensemble import Ensemble
+from .ensemble import Ensemble  # noqa: F401  (quantile_rows on in-memory ensembles)
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QCOLS = ("q05", "q25", "q50", "q75", "q95")
@@ -30,7 +30,7 @@ def versions() -> dict:
     return out
 
 
-def _json_default(o):
+def json_default(o):
     if isinstance(o, (np.integer,)):
         return int(o)
     if isinstance(o, (np.floating,)):
@@ -81,47 +81,71 @@ def write_csv(path: Path, header, rows) -> None:
         w.writerows(rows)
 
 
-def write(e: Ensemble, out: Path, command: list[str], overrides=(), figures=True) -> dict:
-    """Write every output; the manifest goes last and marks the folder complete."""
-    out.mkdir(parents=True, exist_ok=True)
-    scen = e.scenario
+def write_tables(out: Path, job, merged, exact: dict | None) -> list[str]:
+    """Tidy tables of a result folder from the merged summary (and exact quantiles if given)."""
+    from .analysis.coalitions import structure_label, wilson_interval
+    from .summary import METRICS, FIXED, directed_index, hist_quantiles, metric_range, pair_index
+    scen = job.scenario
     ids = list(scen.actor_ids)
-    dates = [scen.date(t) for t in range(e.steps + 1)]
-    np.savez(out / "ensemble.npz", actors=np.array(ids), names=np.array([scen.display[a] for a in ids]),
-             dates=np.array(dates), seed=np.int64(e.seed), **e.arrays)
+    n = len(ids)
+    runs = int(merged.runs)
+    pi, pj = pair_index(n)
+    di, dj = directed_index(n)
+    if exact is not None:
+        qm, qd = exact["mutual"], exact["directed"]
+    else:
+        qm, qd = hist_quantiles(merged.hist_mutual, QUANTILES), hist_quantiles(merged.hist_directed, QUANTILES)
+    mean_m, mean_d = merged.sum_mutual / FIXED / runs, merged.sum_directed / FIXED / runs
+
+    def qrows():
+        for t in range(job.steps + 1):
+            date = scen.date(t)
+            for p, (i, j) in enumerate(zip(pi, pj)):
+                yield [t, date, ids[i], ids[j], "mutual", *_fmt(mean_m[t, p], qm[:, t, p])]
+            for p, (i, j) in enumerate(zip(di, dj)):
+                yield [t, date, ids[i], ids[j], "directed", *_fmt(mean_d[t, p], qd[:, t, p])]
     write_csv(out / "quantiles.csv", ["step", "date", "from", "to", "measure", "mean", *QCOLS],
-              quantile_rows(e))
+              sorted(qrows(), key=lambda r: (r[0], ids.index(r[2]), ids.index(r[3]), r[4] != "mutual")))
+    med = qm[2, -1]
     write_csv(out / "final.csv", ["from", "to", "median", "p_above_0.5", "p_between", "p_below_-0.5"],
-              final_rows(e))
-    labels = {s.name: s.label for s in scen.shocks}
-    write_csv(out / "events.csv", ["run", "step", "date", "shock", "type", "label", "intensity"],
-              ([r, t, scen.date(t), name, kind, labels[name], f"{x:.4f}"] for r, t, name, kind, x in e.events))
-    files = ["ensemble.npz", "quantiles.csv", "final.csv", "events.csv"]
-    manifest = {
-        "complete": False,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": command,
-        "scenario": {"file": str(scen.path), "name": scen.name, "title": scen.title,
-                     "overrides": list(overrides), "resolved": scen.resolved},
-        "seed": e.seed, "runs": e.runs, "steps": e.steps, "start": dates[0], "end": dates[-1],
-        "actors": ids, "names": [scen.display[a] for a in ids],
-        "key_pairs": [list(p) for p in scen.key_pairs],
-        "shocks": [{"name": s.name, "type": s.type_name, "label": s.label,
-                    "at": scen.date(s.at) if s.at is not None else None} for s in scen.shocks],
-        "versions": versions(), "timings": e.timings, "files": files,
-    }
-    _write_manifest(out, manifest)
-    if figures:
-        manifest["files"] += [str(p.relative_to(out)) for p in draw_figures(out)]
-    manifest["complete"] = True
-    _write_manifest(out, manifest)
-    return manifest
+              ([ids[i], ids[j], f"{med[p]:.4f}", *(f"{c / runs:.4f}" for c in merged.bands[p])]
+               for p, (i, j) in enumerate(zip(pi, pj))))
+    write_csv(out / "event_counts.csv", ["shock", "label", "step", "date", "runs_with_onset", "share"],
+              ([sh.name, sh.label, t, scen.date(t), int(c), f"{c / runs:.4f}"]
+               for sh, row in zip(scen.shocks, merged.onsets) for t, c in enumerate(row) if c))
+    files = ["quantiles.csv", "final.csv", "event_counts.csv"]
+    if merged.structures.size:
+        names = scen.display
+        pairs = list(scen.key_pairs)
 
+        def crows():
+            for k, t in enumerate(job.report_steps):
+                date = scen.date(t)
+                counts = merged.structures[k]
+                order = sorted(np.nonzero(counts)[0], key=lambda c: (-counts[c], c))[:5]
+                for rank, code in enumerate(order, 1):
+                    lo, hi = wilson_interval(int(counts[code]), runs)
+                    yield ["structure", t, date, rank, structure_label(ids, int(code)), int(code), "", "",
+                           int(counts[code]), runs, f"{counts[code] / runs:.4f}", f"{lo:.4f}", f"{hi:.4f}"]
+                for (a, b), c in zip(pairs, merged.same[k]):
+                    lo, hi = wilson_interval(int(c), runs)
+                    yield ["same_coalition", t, date, "", f"{names[a]} with {names[b]}", "", a, b, int(c), runs,
+                           f"{c / runs:.4f}", f"{lo:.4f}", f"{hi:.4f}"]
+        write_csv(out / "coalitions.csv", ["kind", "step", "date", "rank", "label", "code", "a", "b", "count",
+                                           "runs", "share", "ci95_low", "ci95_high"], crows())
 
-def _write_manifest(out: Path, manifest: dict) -> None:
-    tmp = out / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, default=_json_default))
-    tmp.replace(out / "manifest.json")
+        def brows():
+            for m, name in enumerate(METRICS):
+                lo, hi = metric_range(name, n)
+                q = hist_quantiles(merged.hist_balance[:, m], QUANTILES, lo, hi)
+                defined = runs - merged.nan_balance[:, m]
+                mean = np.where(defined > 0, merged.sum_balance[:, m] / FIXED / np.maximum(defined, 1), np.nan)
+                for t in range(job.steps + 1):
+                    yield [t, scen.date(t), name, *_fmt(mean[t], q[:, t])]
+        write_csv(out / "balance.csv", ["step", "date", "metric", "mean", *QCOLS],
+                  sorted(brows(), key=lambda r: (r[0], METRICS.index(r[2]))))
+        files += ["coalitions.csv", "balance.csv"]
+    return files
 
 
 def load_quantiles(out: Path) -> dict:
@@ -136,26 +160,37 @@ def load_quantiles(out: Path) -> dict:
 
 
 def draw_figures(out: Path) -> list[Path]:
-    """All figures of a run folder, from its saved files only (so `alignsim plot` can redraw)."""
-    man = json.loads((out / "manifest.json").read_text()) if (out / "manifest.json").exists() else None
-    with np.load(out / "ensemble.npz") as z:
-        ids, names, dates = list(z["actors"]), list(z["names"]), list(z["dates"])
-        final = np.median(mutual(z["alignment"][:, -1].astype(np.float64)), axis=0)
-        runs = z["alignment"].shape[0]
+    """All figures of a run folder, from its saved tables only (so `alignsim plot` can redraw
+    them, also for summary-only folders)."""
+    meta = json.loads((out / "manifest.json").read_text())
+    ids, names = meta["actors"], meta["names"]
     q = load_quantiles(out)
-    meta = man or {}
+    steps = meta["steps"]
+    dates = [meta["start"]] * (steps + 1)
+    with (out / "quantiles.csv").open() as fh:
+        for row in csv.DictReader(fh):
+            dates[int(row["step"])] = row["date"]
     pairs = [tuple(p) for p in meta.get("key_pairs", [])] or [(ids[0], ids[1])]
     display = dict(zip(ids, names))
     pairs = [(a, b) if ids.index(a) < ids.index(b) else (b, a) for a, b in pairs]
     title = meta.get("scenario", {}).get("title", "")
+    runs = meta.get("runs")
     sub = f"{runs} runs, seed {meta.get('seed', '?')}; median, 50% and 90% bands of mutual alignment"
-    events = [(int(ids_step), lab) for ids_step, lab in _scheduled(meta, dates)]
-    figs = plot.fan_chart(dates, {p: q[(p[0], p[1], "mutual")] for p in pairs}, pairs, ids, display,
-                          f"How do the key alignments evolve? — {title}", sub, events)
-    paths = plot.save(figs, out / "figures", "fan_chart")
+    events = list(_scheduled(meta, dates))
+    fig = plot.fan_chart(dates, {p: q[(p[0], p[1], "mutual")] for p in pairs}, pairs, ids, display,
+                         f"How do the key alignments evolve? — {title}", sub, events)
+    paths = plot.save(fig, out / "figures", "fan_chart")
+    n = len(ids)
+    final = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            final[i, j] = final[j, i] = q[(ids[i], ids[j], "mutual")]["q50"][-1]
     hm = plot.heatmap(final, names, f"Who is aligned with whom by {dates[-1]}?",
                       f"{title}; median of {runs} runs")
     paths += plot.save(hm, out / "figures", "final_heatmap")
+    if (out / "coalitions.csv").exists() and (out / "balance.csv").exists():
+        from .analysis.figures import draw_analysis_figures
+        paths += draw_analysis_figures(out)
     return paths
 
 

@@ -126,9 +126,6 @@ def test_figures(result):
         assert b"<svg" in svg.read_bytes()[:2000]
 
 
-@pytest.mark.xfail(reason="sim/cli.py cmd_run: coalition_outputs writes coalitions.csv, balance.csv and "
-                          "figures after results.write has marked the manifest complete, and they are not "
-                          "in manifest['files']")
 def test_manifest_lists_every_file(result, manifest):
     on_disk = {str(p.relative_to(result)) for p in result.rglob("*") if p.is_file()} - {"manifest.json"}
     assert on_disk == set(manifest["files"])
