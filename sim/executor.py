@@ -16,6 +16,7 @@ BACKENDS = ("auto", "inprocess", "processes", "dask")
 class InProcess:
     name = "inprocess"
     workers = 1
+    max_in_flight = 1
 
     def imap(self, fn: Callable, items: Iterable) -> Iterator:
         for item in items:
@@ -38,6 +39,7 @@ class Processes:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         self.workers = workers
+        self.max_in_flight = 0
         # forkserver: no fork of a process that may hold threads (tqdm's monitor, BLAS)
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"),
                                         initializer=_single_threaded_blas)
@@ -51,6 +53,7 @@ class Processes:
             if len(running) >= 2 * self.workers:
                 break
         while running:
+            self.max_in_flight = max(self.max_in_flight, len(running))
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in done:
                 item = running.pop(fut)
@@ -85,6 +88,7 @@ class Dask:
             self.client = Client(self.cluster)
         self.client.run(_single_threaded_blas)
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
+        self.max_in_flight = 0
 
     def imap(self, fn, items):
         from dask.distributed import as_completed
@@ -103,6 +107,7 @@ class Dask:
                 break
             submit(item)
         for fut in pending:
+            self.max_in_flight = max(self.max_in_flight, len(keyed))
             item = keyed.pop(fut.key)
             result = fut.result()
             fut.release()

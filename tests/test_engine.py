@@ -1,0 +1,182 @@
+"""The ensemble engine at scale: the same bits whatever the chunking, workers or backend;
+resume after interruption; common random numbers; bounded memory."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import executor as ex
+from sim import scenario
+from sim.cli import main
+from sim.ensemble import ChunkFn, Job, run_ensemble
+
+RUNS, STEPS = 64, 20
+BASE = ["run", "june_war_pivot", "--runs", str(RUNS), "--steps", str(STEPS), "--seed", "9", "--quiet",
+        "--no-figures"]
+
+
+def arrays(folder: Path) -> dict:
+    with np.load(folder / "ensemble.npz") as z:
+        return {k: z[k] for k in z.files}
+
+
+def assert_identical(a: Path, b: Path) -> None:
+    x, y = arrays(a), arrays(b)
+    assert x.keys() == y.keys()
+    for k in x:
+        assert np.array_equal(x[k], y[k]), k
+    for table in ("quantiles.csv", "final.csv", "events.csv", "coalitions.csv", "balance.csv"):
+        assert (a / table).read_bytes() == (b / table).read_bytes(), table
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "all"
+    assert main([*BASE, "--out", str(out), "--chunk-size", str(RUNS), "--backend", "inprocess"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64])
+def test_chunk_size_does_not_change_results(reference, tmp_path, chunk):
+    out = tmp_path / f"c{chunk}"
+    assert main([*BASE, "--out", str(out), "--chunk-size", str(chunk), "--backend", "inprocess"]) == 0
+    assert_identical(reference, out)
+
+
+def test_two_worker_processes_give_the_same_bits(reference, tmp_path):
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        assert main([*BASE, "--out", str(out), "--chunk-size", "9", "--backend", "processes",
+                     "--workers", workers]) == 0
+        assert_identical(reference, out)
+
+
+def test_dask_local_cluster_gives_the_same_bits(reference, tmp_path):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "dask"
+    assert main([*BASE, "--out", str(out), "--chunk-size", "16", "--backend", "dask", "--workers", "2"]) == 0
+    assert_identical(reference, out)
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["timings"]["backend"] == "dask"
+
+
+def test_dask_worker_death_is_retried_with_identical_results(tmp_path):
+    pytest.importorskip("dask.distributed")
+    scen = scenario.load("scenarios/june_war_pivot.toml")
+    job = Job(scen, 4, 40, 12, 4, "full", None, False)
+    want = run_ensemble(scen, 40, 4, steps=12, chunk_size=40).alignment
+    d = ex.Dask(2)
+    try:
+        got, killed = {}, False
+        for index, res in d.imap(ChunkFn(job), range(job.n_chunks)):
+            got[index] = res.arrays["alignment"]
+            if not killed:   # kill a worker process while other chunks are in flight
+                victim = next(iter(d.client.scheduler_info()["workers"]))
+                pid = d.client.run(os.getpid, workers=[victim])[victim]
+                os.kill(pid, signal.SIGKILL)
+                killed = True
+        assert killed and sorted(got) == list(range(job.n_chunks))
+        assert np.array_equal(np.concatenate([got[i] for i in range(job.n_chunks)]), want)
+    finally:
+        d.close()
+
+
+def test_resume_after_interruption_is_identical(reference, tmp_path, monkeypatch):
+    from sim import store
+    out = tmp_path / "interrupted"
+    real_save, calls = store.ResultFolder.save, []
+
+    def flaky(self, res):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(res.index)
+        real_save(self, res)
+    monkeypatch.setattr(store.ResultFolder, "save", flaky)
+    assert main([*BASE, "--out", str(out), "--chunk-size", "8", "--backend", "inprocess"]) == 130
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["complete"] is False and len(list((out / "chunks").glob("c*"))) == 3
+    monkeypatch.setattr(store.ResultFolder, "save", real_save)
+    assert main([*BASE, "--resume", str(out), "--chunk-size", "8"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["complete"] is True
+    assert_identical(reference, out)
+
+
+def test_resume_after_a_killed_process(reference, tmp_path):
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim", *BASE, "--out", str(out), "--chunk-size", "2", "--backend", "inprocess"]
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((out / "chunks").glob("c*"))) < 4:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if (out / "manifest.json").exists() and json.loads((out / "manifest.json").read_text()).get("complete"):
+        pytest.skip("the run finished before it could be killed")
+    assert main([*BASE, "--resume", str(out), "--chunk-size", "2"]) == 0
+    assert_identical(reference, out)
+
+
+def test_resume_with_other_options_names_the_difference(tmp_path, monkeypatch, capsys):
+    from sim import store
+    out = tmp_path / "x"
+    monkeypatch.setattr(store.ResultFolder, "save", lambda self, res: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert main([*BASE, "--out", str(out), "--chunk-size", "8"]) == 130
+    capsys.readouterr()
+    rc = main([*BASE[:-4], "--seed", "10", "--quiet", "--no-figures", "--resume", str(out), "--chunk-size", "8"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "seed 9 in the manifest, 10 now" in err and len(err.strip().splitlines()) == 1
+
+
+def test_common_random_numbers_shrink_paired_variance():
+    base = scenario.load("scenarios/june_war_pivot.toml")
+    tweak = scenario.load("scenarios/june_war_pivot.toml", ["actors.china.reliability=0.62"])
+    a = run_ensemble(base, 400, 1, steps=24).alignment[:, -1, 0, 1].astype(float)
+    b_same = run_ensemble(tweak, 400, 1, steps=24).alignment[:, -1, 0, 1].astype(float)
+    b_other = run_ensemble(tweak, 400, 2, steps=24).alignment[:, -1, 0, 1].astype(float)
+    paired, independent = np.var(b_same - a), np.var(b_other - a)
+    assert paired < independent / 20, (paired, independent)
+
+
+def test_memory_stays_bounded_by_chunks_in_flight(tmp_path):
+    from sim.store import ResultFolder, run_job
+    scen = scenario.load("scenarios/june_war_pivot.toml")
+    job = Job(scen, 3, 60, 6, 2, "summary", None, False)
+    folder = ResultFolder(tmp_path / "m", job, {"actors": list(scen.actor_ids)})
+    pool = ex.Processes(2)
+    try:
+        run_job(job, folder, pool)
+    finally:
+        pool.close()
+    assert len(folder.done()) == job.n_chunks == 30
+    assert pool.max_in_flight <= 4   # 2 x workers, whatever the number of chunks
+
+
+def test_summary_mode_quantiles_are_within_the_stated_bound(tmp_path):
+    full, summ = tmp_path / "f", tmp_path / "s"
+    args = ["run", "june_war_pivot", "--runs", "300", "--steps", "12", "--quiet", "--no-figures", "--no-analysis"]
+    assert main([*args, "--out", str(full), "--keep", "full"]) == 0
+    assert main([*args, "--out", str(summ), "--keep", "summary"]) == 0
+    assert not (summ / "ensemble.npz").exists()
+    import csv
+    a = list(csv.DictReader((full / "quantiles.csv").open()))
+    b = list(csv.DictReader((summ / "quantiles.csv").open()))
+    with np.load(full / "ensemble.npz") as z:
+        al = z["alignment"].astype(float)
+    # the histogram quantile is the bin of the ceil(q n)-th run: within half a bin (0.0005)
+    ids = ["iran", "china", "russia", "us", "israel"]
+    for ra, rb in zip(a, b):
+        assert (ra["step"], ra["from"], ra["to"], ra["measure"]) == (rb["step"], rb["from"], rb["to"], rb["measure"])
+        if ra["measure"] == "directed":
+            v = al[:, int(ra["step"]), ids.index(ra["from"]), ids.index(ra["to"])]
+            want = np.quantile(v, 0.5, method="inverted_cdf")
+            assert abs(float(rb["q50"]) - want) <= 0.0005 + 1e-6
+        assert abs(float(ra["mean"]) - float(rb["mean"])) < 1e-9
+    assert (full / "final.csv").read_text().splitlines()[1].split(",")[3:] == \
+        (summ / "final.csv").read_text().splitlines()[1].split(",")[3:]
