@@ -117,6 +117,7 @@ class ChunkResult:
     arrays: dict | None
     events: list | None
     seconds: float
+    peak_rss_mb: float = 0.0   # of the process that computed it (workers report theirs)
 
 
 def run_chunk(job: Job, index: int) -> ChunkResult:
@@ -139,8 +140,10 @@ def run_chunk(job: Job, index: int) -> ChunkResult:
     n = len(job.scenario.actors)
     s = summ.summarize(arrays["alignment"], onsets, codes, 2 ** (n - 1) if codes is not None else 0,
                        job.key_pair_index, balance)
+    import resource
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return ChunkResult(index, lo, hi, s, arrays if full else None, events(c) if full else None,
-                       time.perf_counter() - t0)
+                       time.perf_counter() - t0, rss)
 
 
 class ChunkFn:

@@ -185,14 +185,15 @@ def run_job(job: Job, folder: ResultFolder, executor, progress=None) -> dict:
     todo = [i for i in range(job.n_chunks) if i not in done]
     if progress is not None and done:
         progress(sum(job.bounds(i)[1] - job.bounds(i)[0] for i in done) * job.steps)
-    computed = 0
+    computed, worker_rss = 0, 0.0
     for index, res in executor.imap(ChunkFn(job), todo):
         folder.save(res)
         computed += res.hi - res.lo
+        worker_rss = max(worker_rss, res.peak_rss_mb)
         if progress is not None:
             progress((res.hi - res.lo) * job.steps)
         del res
     wall = time.perf_counter() - t0
     return {"wall_seconds": wall, "runs_computed": computed, "backend": executor.name,
-            "workers": executor.workers,
+            "workers": executor.workers, "peak_rss_mb_chunk_process": worker_rss,
             "run_steps_per_second": computed * job.steps / wall if wall > 0 and computed else None}
