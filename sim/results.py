@@ -6,7 +6,6 @@ import csv
 import json
 import platform
 import sys
-import time
 from importlib import metadata
 from pathlib import Path
 

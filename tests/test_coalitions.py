@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import math
 
 import numpy as np
 import pytest
@@ -105,18 +103,3 @@ def test_balance_metrics_shapes_and_ranges(ens):
     q = co.metric_quantiles(m)
     assert q["polarization"]["q50"].shape == (4,)
     assert np.all(q["polarization"]["q05"] <= q["polarization"]["q95"])
-
-
-def test_coalition_outputs_writes_tables_and_figures(ens, tmp_path):
-    paths = co.coalition_outputs(ens, tmp_path, network_step="2025-07")
-    names = {p.name for p in paths}
-    assert {"coalitions.csv", "balance.csv", "balance_fan.png", "balance_fan.svg",
-            "coalition_network.png", "coalition_network.svg"} <= names
-    rows = list(csv.DictReader((tmp_path / "coalitions.csv").open()))
-    kinds = {r["kind"] for r in rows}
-    assert kinds == {"structure", "same_coalition"}
-    for r in rows:
-        assert float(r["ci95_low"]) <= float(r["share"]) <= float(r["ci95_high"])
-    bal_rows = list(csv.DictReader((tmp_path / "balance.csv").open()))
-    assert len(bal_rows) == (ens.steps + 1) * len(co.METRICS)
-    assert all(not math.isnan(float(r["q50"])) for r in bal_rows if r["metric"] == "polarization")

@@ -26,11 +26,9 @@ Balance metrics (sim/analysis/balance.py) use the same mutual alignment: balance
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -257,69 +255,3 @@ def metric_quantiles(metrics: dict[str, np.ndarray], q=QUANTILES) -> dict[str, d
 def default_steps(e) -> list[int]:
     """Step 0, every 12th step, and the horizon."""
     return sorted(set(range(0, e.steps + 1, 12)) | {e.steps})
-
-
-def coalition_rows(e, coalitions: Coalitions, top: int = 5):
-    """Tidy rows: the `top` structures per step, then same-coalition probability per key pair."""
-    names = e.scenario.display
-    pairs = list(e.scenario.key_pairs) or [(e.scenario.actor_ids[0], e.scenario.actor_ids[1])]
-    for t in coalitions.steps.tolist():
-        date = e.scenario.date(t)
-        for rank, (label, code, pr) in enumerate(frequent_structures(e, t, top, coalitions), 1):
-            yield ["structure", t, date, rank, label, code, "", "", pr.k, pr.n,
-                   f"{pr.p:.4f}", f"{pr.low:.4f}", f"{pr.high:.4f}"]
-        for a, b in pairs:
-            pr = same_coalition_probability(e, a, b, t, coalitions)
-            yield ["same_coalition", t, date, "", f"{names.get(a, a)} with {names.get(b, b)}", "", a, b,
-                   pr.k, pr.n, f"{pr.p:.4f}", f"{pr.low:.4f}", f"{pr.high:.4f}"]
-
-
-COALITION_HEADER = ["kind", "step", "date", "rank", "label", "code", "a", "b", "count", "runs",
-                    "share", "ci95_low", "ci95_high"]
-BALANCE_HEADER = ["step", "date", "metric", "mean", *QCOLS]
-
-
-def balance_rows(e, quant: dict, steps):
-    for k, t in enumerate(steps):
-        for name in METRICS:
-            q = quant[name]
-            yield [int(t), e.scenario.date(int(t)), name,
-                   *(f"{q[c][k]:.5f}" for c in ("mean", *QCOLS))]
-
-
-def _write_csv(path: Path, header, rows) -> None:
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def coalition_outputs(ensemble, out_dir, steps=None, network_step=-1, figures: bool = True) -> list[Path]:
-    """Write coalitions.csv, balance.csv and figures/{balance_fan,coalition_network}.{png,svg}.
-
-    coalitions.csv: at `steps` (default step 0, every 12 months, horizon) the five most
-    frequent global-minimum structures with run shares and 95% Wilson intervals, and the
-    same-coalition probability of each key pair. balance.csv: per-step mean and quantiles
-    of the balance metrics over runs. The network figure is drawn at `network_step`
-    (int or 'YYYY-MM'; default the horizon)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    steps = default_steps(ensemble) if steps is None else [step_of(ensemble, s) for s in steps]
-    net_t = step_of(ensemble, network_step)
-    co = coalition_structure(ensemble, sorted(set(steps) | {net_t}))
-    _write_csv(out / "coalitions.csv", COALITION_HEADER, coalition_rows(ensemble, _subset(co, sorted(set(steps)))))
-    all_steps = np.arange(ensemble.steps + 1)
-    quant = metric_quantiles(balance_metrics(ensemble, all_steps))
-    _write_csv(out / "balance.csv", BALANCE_HEADER, balance_rows(ensemble, quant, all_steps))
-    paths = [out / "coalitions.csv", out / "balance.csv"]
-    if figures:
-        from . import figures as figs
-        paths += figs.balance_fan(ensemble, out / "figures", quant=quant)
-        paths += figs.coalition_network(ensemble, net_t, out / "figures", coalitions=co)
-    return paths
-
-
-def _subset(co: Coalitions, steps) -> Coalitions:
-    cols = [co.column(t) for t in steps]
-    return Coalitions(co.actors, co.steps[cols], tuple(co.dates[c] for c in cols),
-                      co.codes[:, cols], co.energies[:, cols])
