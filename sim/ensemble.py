@@ -113,7 +113,7 @@ class ChunkResult:
     index: int
     lo: int
     hi: int
-    summary: summ.Summary
+    summary: dict              # a compact Summary (see Summary.compact)
     arrays: dict | None
     events: list | None
     seconds: float
@@ -139,7 +139,7 @@ def run_chunk(job: Job, index: int) -> ChunkResult:
     onsets = np.stack([s.onset for s in c.schedules]) if c.schedules else np.zeros((0, hi - lo, job.steps + 1), bool)
     n = len(job.scenario.actors)
     s = summ.summarize(arrays["alignment"], onsets, codes, 2 ** (n - 1) if codes is not None else 0,
-                       job.key_pair_index, balance)
+                       job.key_pair_index, balance).compact()
     import resource
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return ChunkResult(index, lo, hi, s, arrays if full else None, events(c) if full else None,

@@ -40,9 +40,12 @@ class Processes:
         from concurrent.futures import ProcessPoolExecutor
         self.workers = workers
         self.max_in_flight = 0
-        # forkserver: no fork of a process that may hold threads (tqdm's monitor, BLAS)
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"),
-                                        initializer=_single_threaded_blas)
+        # forkserver: no fork of a process that may hold threads (tqdm's monitor, BLAS);
+        # the server imports the engine once, so each worker starts without re-importing numpy.
+        # As with any spawn-style pool, a script using this needs an `if __name__ == "__main__":` guard.
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.ensemble", "sim.analysis.coalitions"])
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_single_threaded_blas)
 
     def imap(self, fn, items):
         from concurrent.futures import FIRST_COMPLETED, wait

@@ -78,7 +78,7 @@ class ResultFolder:
     def save(self, res: ChunkResult) -> None:
         tmp = self.chunks / f".tmp-{res.index:06d}-{os.getpid()}"
         tmp.mkdir()
-        res.summary.save(tmp / "summary.npz")
+        np.savez(tmp / "summary.npz", **res.summary)
         if res.arrays is not None:
             for k, arr in res.arrays.items():
                 np.save(tmp / f"{k}.npy", arr)
@@ -96,10 +96,10 @@ class ResultFolder:
 
     def finish(self, timings: dict, figures: bool = True) -> dict:
         job, n = self.job, self.job.n_chunks
-        merged = None
-        for i in range(n):
-            s = Summary.load(self._chunk_dir(i) / "summary.npz")
-            merged = s if merged is None else merged.merge(s)
+        merged = Summary.load(self._chunk_dir(0) / "summary.npz")
+        for i in range(1, n):
+            with np.load(self._chunk_dir(i) / "summary.npz") as z:
+                merged.add_compact(z)
         merged.save(self.out / "summary.npz")
         files = ["summary.npz"]
         exact = None

@@ -85,13 +85,50 @@ class Summary:
     def merge(self, other: "Summary") -> "Summary":
         return Summary(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
+    def compact(self) -> dict:
+        """Histograms as (flat index, count) pairs: a chunk of a few thousand runs fills only a
+        few bins per pair and step, so this is what crosses processes and goes to disk."""
+        out = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name.startswith("hist_"):
+                flat = v.ravel()
+                nz = np.flatnonzero(flat)
+                out[f.name + ".shape"] = np.array(v.shape, dtype=np.int64)
+                out[f.name + ".index"] = nz.astype(np.int64)
+                out[f.name + ".count"] = flat[nz].astype(np.int64)
+            else:
+                out[f.name] = v
+        return out
+
+    @classmethod
+    def from_compact(cls, d) -> "Summary":
+        kw = {}
+        for f in fields(cls):
+            if f.name.startswith("hist_"):
+                dense = np.zeros(int(np.prod(d[f.name + ".shape"])), dtype=np.int64)
+                np.add.at(dense, d[f.name + ".index"], d[f.name + ".count"])
+                kw[f.name] = dense.reshape(tuple(d[f.name + ".shape"]))
+            else:
+                kw[f.name] = np.asarray(d[f.name])
+        return cls(**kw)
+
+    def add_compact(self, d) -> None:
+        """Add a compact summary into this one in place (no dense copy of the other)."""
+        for f in fields(self):
+            mine = getattr(self, f.name)
+            if f.name.startswith("hist_"):
+                np.add.at(mine.reshape(-1), d[f.name + ".index"], d[f.name + ".count"])
+            else:
+                setattr(self, f.name, mine + d[f.name])
+
     def save(self, path) -> None:
-        np.savez(path, **{f.name: getattr(self, f.name) for f in fields(self)})
+        np.savez(path, **self.compact())
 
     @classmethod
     def load(cls, path) -> "Summary":
         with np.load(path) as z:
-            return cls(**{f.name: z[f.name] for f in fields(cls)})
+            return cls.from_compact(z)
 
 
 def summarize(alignment: np.ndarray, onsets: np.ndarray, codes: np.ndarray | None, n_codes: int,
