@@ -18,7 +18,12 @@ class ScenarioError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        shown = repr(self.value) if not isinstance(self.value, str) else f'"{self.value}"'
+        if isinstance(self.value, bool):   # as the user wrote it in TOML
+            shown = "true" if self.value else "false"
+        elif isinstance(self.value, str):
+            shown = f'"{self.value}"'
+        else:
+            shown = repr(self.value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
         return f"{self.file}: {self.keypath} = {shown}: {self.allowed}"

@@ -134,6 +134,21 @@ def with_defaults(data: dict) -> dict:
     return data
 
 
+def _optional_keys(data: dict, parts: list[str]) -> set[str]:
+    """Keys a table may hold though the file leaves them out (so --set can add them)."""
+    from . import actor, corridor, shock
+    if len(parts) == 3 and parts[0] == "actors":
+        return set(actor.FIELDS)
+    if len(parts) == 4 and parts[0] == "actors" and parts[2] in ("positions", "salience"):
+        return set(data.get("issues", {}))
+    if len(parts) == 3 and parts[0] == "corridors":
+        return set(corridor.FIELDS)
+    if len(parts) == 3 and parts[0] == "shocks":
+        kind = data.get("shocks", {}).get(parts[1], {}).get("type")
+        return set(shock.COMMON) | set(getattr(shock.SHOCK_TYPES.get(kind), "fields", ()))
+    return set()
+
+
 def apply_overrides(data: dict, overrides, file="--set") -> dict:
     data = with_defaults(data)
     valid = leaf_paths(data)
@@ -146,8 +161,10 @@ def apply_overrides(data: dict, overrides, file="--set") -> dict:
             if node is None:
                 break
         open_table = any(key.startswith(p) for p in _OPEN_TABLES) and len(parts) == 3
-        if not isinstance(node, dict) or (parts[-1] not in node and not open_table):
-            raise ScenarioError(file, key, value, "unknown key" + close_matches(key, valid)
+        addable = isinstance(node, dict) and parts[-1] in _optional_keys(data, parts)
+        if not isinstance(node, dict) or (parts[-1] not in node and not open_table and not addable):
+            near = list(dict.fromkeys(valid + [".".join([*parts[:-1], k]) for k in _optional_keys(data, parts)]))
+            raise ScenarioError(file, key, value, "unknown key" + close_matches(key, near)
                                 + " (`alignsim show SCENARIO --keys` lists them all)")
         node[parts[-1]] = value
     return data
