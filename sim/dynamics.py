@@ -1,16 +1,24 @@
-"""The rules of the model, written once, as array functions with a leading run axis.
+"""The rules of the model, written once, over a leading run axis.
 
 `step` advances R runs by one month. The Mesa model calls it with R = 1; the ensemble
 calls it with thousands. Equations are in docs/MODEL.md, section Details, in this order.
+
+Each submodel is a small function of one run's arrays, compiled with numba; `_step_runs`
+loops over the runs and calls them in order. Why compiled loops rather than numpy over the
+run axis: with 5-40 actors each numpy operation touches a few hundred kB, so a step was a few
+hundred passes over memory plus Python overhead; one fused pass per run is several times
+faster, and every run is still computed by exactly the same code whatever the batch.
+IEEE semantics are kept (no fastmath), so results do not depend on the batch size.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
-from . import alignment, corridor
+from . import corridor
 
 # float64 throughout: chunks are small enough to stay in cache, so float32 buys little,
 # and float64 keeps tanh/accumulated pulses far from rounding at the +-1 bounds.
@@ -85,176 +93,377 @@ class Static:
     capacity: np.ndarray      # (R, C) corridor capacity
     network: corridor.Network
     chronic: np.ndarray       # (R, N) pressure already present at step 0 (not a call for help)
-    w: dict                   # dynamics parameter -> (R, 1, 1)
+    w: np.ndarray             # (R, len(PARAMETERS)) dynamics parameters, in PARAMETERS order
 
 
-def _col(x):
-    """(R, N) -> (R, N, 1): a property of the row actor i."""
-    return x[:, :, None]
+
+W = {name: k for k, name in enumerate(PARAMETERS)}   # column of each parameter in Static.w
+(INERTIA, NOISE, W_INTEREST, W_SHARED, W_HOSTILITY, W_BALANCE, W_ECONOMIC, W_TRUST, W_SANCTIONS,
+ RECIPROCITY, DIPLOMACY, THREAT_MEMORY, EXPECT_LEARN, DAMAGE, ARMS_GAIN, ARMS_ALARM, SANCTION_THETA,
+ JOIN, REACH, EVASION, MILITARY_THETA) = range(len(PARAMETERS))
+_JIT = dict(cache=True, nogil=True)
 
 
-def _row(x):
-    """(R, N) -> (R, 1, N): a property of the column actor j."""
-    return x[:, None, :]
+@njit(**_JIT)
+def _clip(x, lo, hi):
+    return lo if x < lo else (hi if x > hi else x)
 
 
-def standing_threat(a: np.ndarray, mil: np.ndarray) -> np.ndarray:
-    """T*_ij = j's hostility toward i times j's share of the pair's military power."""
-    hostile_to_me = np.maximum(-np.swapaxes(a, 1, 2), 0.0)                 # [i, j] = max(-A_ji, 0)
-    power = _row(mil) / np.maximum(_col(mil) + _row(mil), 1e-12)           # [i, j] = m_j / (m_i + m_j)
-    return hostile_to_me * power
+# Every kernel takes whole (R, ...) arrays and a run index r, and indexes x[r, i, j]: taking
+# a view x[r] per call costs more than the arithmetic on a 5 x 5 matrix.
+
+@njit(**_JIT)
+def _standing_threat(a, mil, r, i, j):
+    """T1*: j's hostility toward i times j's share of the pair's military power."""
+    return max(-a[r, j, i], 0.0) * mil[r, j] / max(mil[r, i] + mil[r, j], 1e-12)
 
 
-def threat_step(s: State, k: Static, f) -> np.ndarray:
-    """T <- clip(m T + (1 - m) T* + attacks + alarm, 0, 1)."""
-    w = k.w
-    target = standing_threat(s.alignment, s.military)
-    attacked = np.swapaxes(f.conflict, 1, 2)                                # [i, j] = j attacks i
-    # arming my enemy: alarm[k, s] = sum_r max(-A_kr, 0) * arms[s, r]
-    alarm = np.maximum(-s.alignment, 0.0) @ np.swapaxes(f.arms, 1, 2)
-    m = w["threat_memory"]
-    t = m * s.threat + (1 - m) * target + attacked + 0.5 * f.conflict + w["arms_alarm"] * alarm
-    return np.clip(t, 0.0, 1.0) * k.offdiag
+@njit(**_JIT)
+def _threat(a, t, mil, conflict, arms, w, r, out):
+    """T1: T <- clip(m T + (1 - m) T* + attacks received + 0.5 attacks made + alarm, 0, 1)."""
+    n = a.shape[1]
+    m = w[r, THREAT_MEMORY]
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                out[r, i, j] = 0.0
+                continue
+            alarm = 0.0   # j arming my enemies
+            for q in range(n):
+                alarm += max(-a[r, i, q], 0.0) * arms[r, j, q]
+            x = (m * t[r, i, j] + (1.0 - m) * _standing_threat(a, mil, r, i, j) + conflict[r, j, i]
+                 + 0.5 * conflict[r, i, j] + w[r, ARMS_ALARM] * alarm)
+            out[r, i, j] = _clip(x, 0.0, 1.0)
 
 
-def military_step(s: State, k: Static, f) -> np.ndarray:
-    """Attacks erode capability; arms received restore it (bounded to [5%, 300%] of initial)."""
-    hit = f.conflict.sum(axis=1)                                            # (R, N) attacks received
-    got = f.arms.sum(axis=1)
-    w = k.w
-    mil = s.military * (1 - w["conflict_damage"][:, :, 0] * np.minimum(hit, 1.0)) \
-        + w["arms_gain"][:, :, 0] * got * k.military0
-    return np.clip(mil, 0.05 * k.military0, 3.0 * k.military0)
+@njit(**_JIT)
+def _military(mil, mil0, conflict, arms, w, r, out):
+    """M1: attacks erode capability, arms received restore it, within [5%, 300%] of initial."""
+    n = mil.shape[1]
+    for i in range(n):
+        hit = 0.0
+        got = 0.0
+        for j in range(n):
+            hit += conflict[r, j, i]
+            got += arms[r, j, i]
+        x = mil[r, i] * (1.0 - w[r, DAMAGE] * min(hit, 1.0)) + w[r, ARMS_GAIN] * got * mil0[r, i]
+        out[r, i] = _clip(x, 0.05 * mil0[r, i], 3.0 * mil0[r, i])
 
 
-def sanctions_step(s: State, k: Static, f) -> tuple[np.ndarray, np.ndarray]:
-    """Impose on the strongly hostile, join friends' sanctions on rivals, add shocks, net of relief."""
-    w = k.w
-    theta = w["sanction_threshold"]
-    hostile = np.maximum(-s.alignment, 0.0)
-    # sanctioning a big trading partner costs the sender too, so trade damps the urge
-    impose = _col(k.resolve) * np.clip((hostile - theta) / (1 - theta), 0.0, 1.0) * (1 - 0.5 * k.trade_share)
-    join = (np.maximum(s.alignment, 0.0) @ s.sanctions) * hostile             # [k, j] = sum_i A+_ki S_ij, times k's hostility to j
-    # relief lifts imposed (shock) sanctions; the hostility-driven ones stay while hostility does
-    lifted = np.clip(f.sanction - f.relief, 0.0, 1.0)
-    prim = np.clip(impose + w["join_sanctions"] * join + lifted, 0.0, 1.0) * k.offdiag
-    sec = np.clip(f.secondary - f.relief, 0.0, 1.0) * k.offdiag
-    return prim, sec
+@njit(**_JIT)
+def _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r, prim, sec):
+    """S1/S2: impose on the strongly hostile (damped by the trade at stake), join friends'
+    sanctions on one's rivals, add sanction shocks net of relief; secondary from shocks only."""
+    n = a.shape[1]
+    theta = w[r, SANCTION_THETA]
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                prim[r, i, j] = 0.0
+                sec[r, i, j] = 0.0
+                continue
+            hostile = max(-a[r, i, j], 0.0)
+            impose = resolve[r, i] * _clip((hostile - theta) / (1.0 - theta), 0.0, 1.0) * (1.0 - 0.5 * share[r, i, j])
+            join = 0.0
+            for q in range(n):
+                join += max(a[r, i, q], 0.0) * s_prev[r, q, j]
+            lifted = _clip(sanction[r, i, j] - relief[r, i, j], 0.0, 1.0)
+            prim[r, i, j] = _clip(impose + w[r, JOIN] * join * hostile + lifted, 0.0, 1.0)
+            sec[r, i, j] = _clip(secondary[r, i, j] - relief[r, i, j], 0.0, 1.0)
 
 
-def pressure_on(k: Static, f, sanctions: np.ndarray) -> np.ndarray:
-    """Attacks received plus sanctions weighted by the sender's share of the economy: (R, N)."""
-    attacked = f.conflict.sum(axis=1)
-    sanctioned = (sanctions * _col(k.econ_share)).sum(axis=1)
-    return attacked + sanctioned
+@njit(**_JIT)
+def _pressure(conflict, prim, econ_share, r, out):
+    """N1 (before the chronic part is taken off): attacks plus sanctions by economic weight."""
+    n = prim.shape[1]
+    for j in range(n):
+        p = 0.0
+        for i in range(n):
+            p += conflict[r, i, j] + prim[r, i, j] * econ_share[r, i]
+        out[j] = p
 
 
-def need_of(k: Static, f, sanctions: np.ndarray) -> np.ndarray:
-    """Acute pressure, beyond what the actor already lived with at step 0: this, not the
-    chronic level, is what partners are expected to answer."""
-    return np.clip(pressure_on(k, f, sanctions) - k.chronic, 0.0, 1.0)
+@njit(**_JIT)
+def _trade(a, prim, sec, pressure, share, tolerance, volume, w, capacity, closure, choke_of, opens,
+           step, pair_i, pair_j, pref, r, exposure, out, left, asked, frac, used, remaining, wanted):
+    """R1-R3: demand after sanctions, secondary-sanction cuts and evasion; then routed."""
+    n = a.shape[1]
+    reach = w[r, REACH]
+    for i in range(n):
+        for j in range(n):
+            e = 0.0   # i's exposure to secondary sanctions for trading with j
+            for s in range(n):
+                e += share[r, i, s] * sec[r, s, j]
+            exposure[i, j] = e
+    for i in range(n):
+        out[r, i, i] = 0.0
+        for j in range(i + 1, n):
+            cut = max(_clip(reach * exposure[i, j] * (1.0 - tolerance[r, i]), 0.0, 1.0),
+                      _clip(reach * exposure[j, i] * (1.0 - tolerance[r, j]), 0.0, 1.0))
+            blocked = max(prim[r, i, j], prim[r, j, i])
+            # a sanctioned actor sells to tolerant friends, under chronic or acute pressure
+            lure = (_clip(pressure[i], 0.0, 1.0) * tolerance[r, j] * max(a[r, j, i], 0.0)
+                    + _clip(pressure[j], 0.0, 1.0) * tolerance[r, i] * max(a[r, i, j], 0.0))
+            factor = (1.0 - blocked) * (1.0 - cut) * (1.0 + w[r, EVASION] * lure)
+            if blocked > 0.0:   # never more trade with a partner that itself sanctions
+                factor = min(factor, 1.0)
+            out[r, i, j] = volume[r, i, j] * factor
+            out[r, j, i] = volume[r, j, i] * factor
+    n_pairs = pair_i.shape[0]
+    if n_pairs == 0:
+        return
+    n_c = capacity.shape[1]
+    for c in range(n_c):
+        avail = 1.0 if step >= opens[c] else 0.0
+        for q in range(closure.shape[1]):
+            if choke_of[c, q] > 0.0:
+                avail *= 1.0 - closure[r, q]
+        left[c] = capacity[r, c] * avail
+    for p in range(n_pairs):
+        wanted[p] = out[r, pair_i[p], pair_j[p]]
+        remaining[p] = wanted[p]
+    # each level: every pair asks its next-fastest route; a short route grants all askers the
+    # same fraction, so no pair's place in a list decides who gets through
+    for level in range(pref.shape[1]):
+        for c in range(n_c):
+            asked[c] = 0.0
+            used[c] = 0.0
+        for p in range(n_pairs):
+            c = pref[p, level]
+            if c >= 0:
+                asked[c] += remaining[p]
+        for c in range(n_c):
+            frac[c] = min(1.0, left[c] / asked[c]) if asked[c] > 0.0 else 0.0
+        for p in range(n_pairs):
+            c = pref[p, level]
+            if c >= 0:
+                g = remaining[p] * frac[c]
+                remaining[p] -= g
+                used[c] += g
+        for c in range(n_c):
+            left[c] = max(left[c] - used[c], 0.0)
+    for p in range(n_pairs):
+        d = wanted[p] - remaining[p]
+        out[r, pair_i[p], pair_j[p]] = d
+        out[r, pair_j[p], pair_i[p]] = d
 
 
-def trade_step(s: State, k: Static, f, prim, sec, need, step: int) -> np.ndarray:
-    """Demand after sanctions, secondary-sanction cuts and evasion, then routed through corridors."""
-    w = k.w
-    exposure = k.trade_share @ sec                          # [i, j] = sum_s share_is * S2_sj
-    cut = np.clip(w["secondary_reach"] * exposure * (1 - _col(k.tolerance)), 0.0, 1.0)
-    cut = np.maximum(cut, np.swapaxes(cut, 1, 2))
-    blocked = np.maximum(prim, np.swapaxes(prim, 1, 2))
-    friendly = np.maximum(s.alignment, 0.0)
-    # a sanctioned actor sells to tolerant friends under any pressure, chronic or acute
-    pressed = np.clip(pressure_on(k, f, prim), 0.0, 1.0)
-    lure = _col(pressed) * _row(k.tolerance) * np.swapaxes(friendly, 1, 2)   # sanctioned i, tolerant friend j
-    factor = (1 - blocked) * (1 - cut) * (1 + w["evasion"] * (lure + np.swapaxes(lure, 1, 2)))
-    # evasion grows trade with tolerant friends, never with a partner that itself sanctions
-    demand = k.volume * np.where(blocked > 0, np.minimum(factor, 1.0), factor)
-    net = k.network
-    if net.pair_i.size == 0:
-        return demand
-    cap = k.capacity * corridor.availability(net, f.closure, step)
-    delivered, _ = corridor.route(net, demand[:, net.pair_i, net.pair_j], cap)
-    demand[:, net.pair_i, net.pair_j] = delivered
-    demand[:, net.pair_j, net.pair_i] = delivered
-    return demand
+@njit(**_JIT)
+def _dependence(trade, volume, r, out):
+    """R4: D[i, j] = delivered trade with j over i's total baseline trade, in [0, 1]."""
+    n = trade.shape[1]
+    for i in range(n):
+        total = 0.0
+        for j in range(n):
+            total += volume[r, i, j]
+        for j in range(n):
+            out[i, j] = _clip(trade[r, i, j] / max(total, 1e-12), 0.0, 1.0)
 
 
-def dependence_of(k: Static, trade: np.ndarray) -> np.ndarray:
-    """D[i, j] = delivered trade with j over i's total baseline trade, in [0, 1]."""
-    return np.clip(trade / np.maximum(k.volume.sum(axis=2, keepdims=True), 1e-12), 0.0, 1.0)
+@njit(**_JIT)
+def _support(a, need, dependence, exposure, reliability, tolerance, resolve, arms, w, r, total, military):
+    """P1: backing for friends under pressure: diplomatic; economic (aid damped by the
+    secondary-sanctions risk the giver will not tolerate, plus the lifeline of trade a non-hostile
+    giver keeps open); military only above a resolve threshold. Arms shocks add."""
+    n = a.shape[1]
+    theta = w[r, MILITARY_THETA]
+    reach = w[r, REACH]
+    for i in range(n):
+        mil_share = _clip((resolve[r, i] - theta) / (1.0 - theta), 0.0, 1.0)
+        for j in range(n):
+            if i == j:
+                total[r, i, j] = 0.0
+                military[r, i, j] = 0.0
+                continue
+            will = reliability[r, i] * max(a[r, i, j], 0.0) * need[r, j]
+            aid = will * _clip(1.0 - reach * (1.0 - tolerance[r, i]) * exposure[i, j], 0.0, 1.0)
+            lifeline = need[r, j] * dependence[j, i] if a[r, i, j] > 0.0 else 0.0
+            economic = _clip(aid + lifeline, 0.0, 1.0)
+            mil = will * mil_share
+            total[r, i, j] = _clip(0.2 * will + 0.3 * economic + 0.5 * mil + arms[r, i, j], 0.0, 1.0)
+            military[r, i, j] = mil
 
 
-def support_step(s: State, k: Static, f, sec, need, dependence) -> tuple[np.ndarray, np.ndarray]:
-    """Each actor backs friends under pressure: diplomatic, economic (aid damped by the
-    secondary-sanctions risk it will not tolerate, plus the lifeline of trade it keeps open to a
-    partner under pressure) and military (only above a resolve threshold). Arms shocks add."""
-    w = k.w
-    will = _col(k.reliability) * np.maximum(s.alignment, 0.0) * _row(need)
-    risk = k.trade_share @ sec
-    aid = will * np.clip(1 - w["secondary_reach"] * (1 - _col(k.tolerance)) * risk, 0.0, 1.0)
-    # [i, j] = need_j * D_ji, from a partner that is not hostile (an attacker's trade is no help)
-    lifeline = _row(need) * np.swapaxes(dependence, 1, 2) * (s.alignment > 0)
-    economic = np.clip(aid + lifeline, 0.0, 1.0)
-    theta = w["military_support_threshold"]
-    military = will * np.clip((_col(k.resolve) - theta) / (1 - theta), 0.0, 1.0)
-    total = np.clip(0.2 * will + 0.3 * economic + 0.5 * military + f.arms, 0.0, 1.0) * k.offdiag
-    return total, military * k.offdiag
+@njit(**_JIT)
+def _expectation(x, support, need, diplomacy, w, r, gap, out):
+    """E1: gap[i, j] = support received from j minus what i expected of j at its need; the
+    expectation learns from the gap, and summits raise it."""
+    n = x.shape[1]
+    eta = w[r, EXPECT_LEARN]
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                gap[i, j] = 0.0
+                out[r, i, j] = 0.0
+                continue
+            g = support[r, j, i] - x[r, i, j] * need[r, i]
+            gap[i, j] = g
+            out[r, i, j] = _clip(x[r, i, j] + eta * (g + diplomacy[r, i, j] * (1.0 - x[r, i, j])), 0.0, 1.0)
 
 
-def mechanism_drive(k: Static, a, threat, expectation, prim, sec, dependence) -> np.ndarray:
-    """The explained part of the target alignment's drive: interests, threats, balance,
-    economic ties, trust and sanctions (docs/MODEL.md, equation A2)."""
-    w = k.w
-    # sanctioned by j, sanctioning j, and j's secondary sanctions on i's own partners
-    pressure = np.swapaxes(prim, 1, 2) + 0.5 * prim + k.trade_share @ np.swapaxes(sec, 1, 2)
-    return (w["w_interest"] * k.similarity
-            + w["w_shared_threat"] * alignment.shared_threat(threat)
-            - w["w_hostility"] * threat + w["w_balance"] * alignment.balance_pressure(a)
-            + w["w_economic"] * dependence + w["w_trust"] * (expectation - k.expectation0)
-            - w["w_sanctions"] * pressure)
+@njit(**_JIT)
+def _drive(a, threat, expectation, prim, sec, dependence, similarity, expectation0, share, w, r, out):
+    """A1-A2: the explained part of the target alignment's drive: interests, shared threats,
+    hostility, structural balance, trade dependence, trust and sanctions."""
+    n = a.shape[1]
+    for i in range(n):
+        t_total = 0.0
+        for k in range(n):
+            t_total += threat[r, i, k]
+        for j in range(n):
+            if i == j:
+                out[i, j] = 0.0
+                continue
+            both = 0.0     # shared threat: share of i's threat that j shares
+            bal = 0.0      # Heider: friend of a friend, enemy of an enemy
+            third = 0.0    # j's secondary sanctions on i's partners
+            for k in range(n):
+                both += threat[r, i, k] * threat[r, j, k]
+                bal += a[r, i, k] * a[r, k, j]
+                third += share[r, i, k] * sec[r, j, k]
+            shared = both / t_total if t_total > 1e-12 else 0.0
+            pressure = prim[r, j, i] + 0.5 * prim[r, i, j] + third
+            out[i, j] = (w[r, W_INTEREST] * similarity[r, i, j] + w[r, W_SHARED] * shared
+                         - w[r, W_HOSTILITY] * threat[r, i, j] + w[r, W_BALANCE] * bal / max(n - 2, 1)
+                         + w[r, W_ECONOMIC] * dependence[i, j]
+                         + w[r, W_TRUST] * (expectation[r, i, j] - expectation0[r, i, j])
+                         - w[r, W_SANCTIONS] * pressure)
+
+
+@njit(**_JIT)
+def _update(a, drive, affinity, gap, diplomacy, eps, w, r, out):
+    """A4: move a share `inertia` toward tanh(affinity + drive), add event pulses and noise, clip.
+    tanh keeps the target inside (-1, 1) however large the drive; the clip only catches pulses
+    and noise at the edges."""
+    n = a.shape[1]
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                out[r, i, j] = 0.0
+                continue
+            x = (a[r, i, j] + w[r, INERTIA] * (np.tanh(affinity[r, i, j] + drive[i, j]) - a[r, i, j])
+                 + w[r, RECIPROCITY] * gap[i, j] + w[r, DIPLOMACY] * diplomacy[r, i, j] + w[r, NOISE] * eps[r, i, j])
+            out[r, i, j] = _clip(x, -1.0, 1.0)
+
+
+@njit(**_JIT)
+def _step_runs(a, t, x, mil, s_prev, similarity, affinity, x0, mil0, econ_share, tolerance, resolve,
+               reliability, volume, share, capacity, chronic, w, conflict, sanction, secondary, relief,
+               arms, diplomacy, closure, eps, step, choke_of, opens, pair_i, pair_j, pref,
+               a_out, t_out, x_out, mil_out, prim, sec, support, mil_support, trade, need):
+    """One month for every run: the submodels in order, each on run r."""
+    r_n, n = a.shape[0], a.shape[1]
+    n_c, n_p = capacity.shape[1], pair_i.shape[0]
+    exposure = np.empty((n, n))
+    dep = np.empty((n, n))
+    gap = np.empty((n, n))
+    drv = np.empty((n, n))
+    press = np.empty(n)
+    left, asked, frac, used = np.empty(n_c), np.empty(n_c), np.empty(n_c), np.empty(n_c)
+    remaining, wanted = np.empty(n_p), np.empty(n_p)
+    for r in range(r_n):
+        _threat(a, t, mil, conflict, arms, w, r, t_out)
+        _military(mil, mil0, conflict, arms, w, r, mil_out)
+        _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r, prim, sec)
+        _pressure(conflict, prim, econ_share, r, press)
+        for i in range(n):
+            need[r, i] = _clip(press[i] - chronic[r, i], 0.0, 1.0)
+        _trade(a, prim, sec, press, share, tolerance, volume, w, capacity, closure, choke_of, opens, step,
+               pair_i, pair_j, pref, r, exposure, trade, left, asked, frac, used, remaining, wanted)
+        _dependence(trade, volume, r, dep)
+        _support(a, need, dep, exposure, reliability, tolerance, resolve, arms, w, r, support, mil_support)
+        _expectation(x, support, need, diplomacy, w, r, gap, x_out)
+        _drive(a, t_out, x_out, prim, sec, dep, similarity, x0, share, w, r, drv)
+        _update(a, drv, affinity, gap, diplomacy, eps, w, r, a_out)
+
+
+@njit(**_JIT)
+def _initial_runs(a, mil, share, resolve, econ_share, tolerance, volume, w, capacity, choke_of, opens,
+                  pair_i, pair_j, pref, t_out, prim, sec, chronic, trade):
+    """Step 0: threats at their standing level; sanctions at the fixed point of the actors' own
+    decisions (joining a friend's sanctions depends on the friend's own; the map is monotone and
+    bounded, so it converges; 200 is a guard); the pressure this leaves is chronic, not a call for
+    help; trade routed with nothing closed."""
+    r_n, n = a.shape[0], a.shape[1]
+    zero = np.zeros((r_n, n, n))
+    n_c, n_p = capacity.shape[1], pair_i.shape[0]
+    exposure = np.empty((n, n))
+    nxt, nsec = np.empty((r_n, n, n)), np.empty((r_n, n, n))
+    press = np.empty(n)
+    left, asked, frac, used = np.empty(n_c), np.empty(n_c), np.empty(n_c), np.empty(n_c)
+    remaining, wanted = np.empty(n_p), np.empty(n_p)
+    no_closure = np.zeros((r_n, choke_of.shape[1]))
+    for r in range(r_n):
+        for i in range(n):
+            for j in range(n):
+                t_out[r, i, j] = 0.0 if i == j else _standing_threat(a, mil, r, i, j)
+                prim[r, i, j] = 0.0
+        for _ in range(200):
+            _sanctions(a, prim, share, resolve, zero, zero, zero, w, r, nxt, nsec)
+            same = True
+            for i in range(n):
+                for j in range(n):
+                    if nxt[r, i, j] != prim[r, i, j]:
+                        same = False
+                    prim[r, i, j] = nxt[r, i, j]
+                    sec[r, i, j] = nsec[r, i, j]
+            if same:
+                break
+        _pressure(zero, prim, econ_share, r, press)
+        for i in range(n):
+            chronic[r, i] = press[i]
+        _trade(a, prim, sec, press, share, tolerance, volume, w, capacity, no_closure, choke_of, opens, 0,
+               pair_i, pair_j, pref, r, exposure, trade, left, asked, frac, used, remaining, wanted)
+
+
+@njit(**_JIT)
+def _drive_runs(a, threat, expectation, prim, sec, trade, volume, similarity, expectation0, share, w, out):
+    n = a.shape[1]
+    dep = np.empty((n, n))
+    drv = np.empty((n, n))
+    for r in range(a.shape[0]):
+        _dependence(trade, volume, r, dep)
+        _drive(a, threat, expectation, prim, sec, dep, similarity, expectation0, share, w, r, drv)
+        for i in range(n):
+            for j in range(n):
+                out[r, i, j] = drv[i, j]
 
 
 def step(s: State, k: Static, f, step_index: int, eps: np.ndarray) -> State:
     """One month for all runs. eps: (R, N, N) standard normal noise for this step."""
-    w = k.w
-    threat = threat_step(s, k, f)
-    military = military_step(s, k, f)
-    prim, sec = sanctions_step(s, k, f)
-    need = need_of(k, f, prim)
-    trade = trade_step(s, k, f, prim, sec, need, step_index)
-    dependence = dependence_of(k, trade)
-    support, mil_support = support_step(s, k, f, sec, need, dependence)
+    shape = s.alignment.shape
+    new = [np.empty(shape) for _ in range(3)]
+    mil = np.empty(s.military.shape)
+    out = [np.empty(shape) for _ in range(5)]
+    need = np.empty(s.military.shape)
+    net = k.network
+    _step_runs(s.alignment, s.threat, s.expectation, s.military, s.sanctions, k.similarity, k.affinity,
+               k.expectation0, k.military0, k.econ_share, k.tolerance, k.resolve, k.reliability, k.volume,
+               k.trade_share, k.capacity, k.chronic, k.w, f.conflict, f.sanction, f.secondary, f.relief,
+               f.arms, f.diplomacy, f.closure, eps, step_index, net.choke_of, net.opens, net.pair_i,
+               net.pair_j, net.pref, new[0], new[1], new[2], mil, *out, need)
+    prim, sec, support, mil_support, trade = out
+    return State(new[0], new[1], new[2], mil, prim, sec, support, mil_support, trade, need)
 
-    # expected versus received support, from the receiver's side: gap[j, i]
-    received = np.swapaxes(support, 1, 2)
-    gap = (received - s.expectation * _col(need)) * k.offdiag
-    expectation = np.clip(s.expectation + w["expectation_learning"] * (gap + f.diplomacy * (1 - s.expectation)),
-                          0.0, 1.0) * k.offdiag
 
-    drive = k.affinity + mechanism_drive(k, s.alignment, threat, expectation, prim, sec, dependence)
-    pulse = w["reciprocity"] * gap + w["diplomacy"] * f.diplomacy
-    a = alignment.update(s.alignment, drive, pulse, w["noise"] * eps, w["inertia"]) * k.offdiag
-    return State(a, threat, expectation, military, prim, sec, support, mil_support, trade, need)
+def initial_state(k: Static, a0: np.ndarray) -> tuple[State, np.ndarray]:
+    """Step-0 state and the chronic pressure (what each actor already lives with)."""
+    shape = a0.shape
+    t0, prim, sec, trade = (np.empty(shape) for _ in range(4))
+    chronic = np.empty(k.military0.shape)
+    net = k.network
+    _initial_runs(a0, k.military0, k.trade_share, k.resolve, k.econ_share, k.tolerance, k.volume, k.w,
+                  k.capacity, net.choke_of, net.opens, net.pair_i, net.pair_j, net.pref, t0, prim, sec,
+                  chronic, trade)
+    z = np.zeros(shape)
+    s = State(a0.copy(), t0, k.expectation0.copy(), k.military0.copy(), prim, sec, z, z.copy(), trade,
+              np.zeros(k.military0.shape))
+    return s, chronic
 
 
 def initial_drive(s: State, k: Static) -> np.ndarray:
-    return mechanism_drive(k, s.alignment, s.threat, s.expectation, s.sanctions, s.secondary,
-                           dependence_of(k, s.trade))
-
-
-def initial_state(k: Static, a0: np.ndarray, f0) -> State:
-    """Step 0: threats at their standing level and sanctions at the level the actors'
-    own decisions give, so a scenario without shocks does not start with a jolt."""
-    z = np.zeros_like(a0)
-    s = State(a0, standing_threat(a0, k.military0) * k.offdiag, k.expectation0.copy(), k.military0.copy(),
-              z, z, z, z, k.volume.copy(), np.zeros_like(k.military0))
-    # joining a friend's sanctions depends on the friend's own: iterate to the fixed point
-    # (the map is monotone and bounded, so this converges; 200 is a guard, not a budget)
-    for _ in range(200):
-        prim, sec = sanctions_step(s, k, f0)
-        done = np.array_equal(prim, s.sanctions)
-        s = replace(s, sanctions=prim, secondary=sec)
-        if done:
-            break
-    need = need_of(k, f0, s.sanctions)   # zero when k.chronic is this step-0 pressure
-    return replace(s, need=need, trade=trade_step(s, k, f0, s.sanctions, s.secondary, need, 0))
+    """The mechanism drive at a state (used to calibrate the affinity at step 0)."""
+    out = np.empty(s.alignment.shape)
+    _drive_runs(s.alignment, s.threat, s.expectation, s.sanctions, s.secondary, s.trade, k.volume,
+                k.similarity, k.expectation0, k.trade_share, k.w, out)
+    return out

@@ -13,7 +13,7 @@ import numpy as np
 from . import corridor, interest, rng
 from .actor import BEHAVIOUR
 from .distribution import draw, nominal
-from .dynamics import DTYPE, State, Static, initial_drive, initial_state, need_of, pressure_on
+from .dynamics import DTYPE, PARAMETERS, State, Static, initial_drive, initial_state
 from .scenario import Scenario
 from .shock import Context, Forcing, Schedule, schedule
 
@@ -119,17 +119,15 @@ def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
     net = corridor.build_network(list(scen.corridors), ids)
     cap = np.stack([draw(c.capacity, f"corridors.{c.id}.capacity", seed, runs) for c in scen.corridors],
                    axis=1) if scen.corridors else np.zeros((r, 0))
-    w = {k: draw(v, f"dynamics.{k}", seed, runs)[:, None, None] for k, v in scen.dynamics.items()}
+    w = np.stack([draw(scen.dynamics[k], f"dynamics.{k}", seed, runs) for k in PARAMETERS], axis=1)
     econ_total = eco.sum(axis=1, keepdims=True)
     static = Static(offdiag, sim, np.zeros_like(a0), x0, mil,
                     np.where(econ_total > 0, eco / np.where(econ_total > 0, econ_total, 1.0), 0.0),
                     beh["sanctions_risk_tolerance"], beh["resolve"], beh["reliability"],
                     vol, share, cap, net, np.zeros_like(mil), w)
     ctx = scen.context()
-    f0 = Forcing.zeros(r, n, len(ctx.closable))
-    initial = initial_state(static, a0, f0)
-    static = replace(static, chronic=pressure_on(static, f0, initial.sanctions))
-    initial = replace(initial, need=need_of(static, f0, initial.sanctions))
+    initial, chronic = initial_state(static, a0)
+    static = replace(static, chronic=chronic)
     if calibrate:
         # 0.95 caps |atanh| at 1.83 so a file's +-1 does not become an infinite pull
         affinity = (np.arctanh(np.clip(a0, -0.95, 0.95)) - reference_drive(scen)) * offdiag

@@ -14,22 +14,46 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+from numba import vectorize
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_SEED2 = np.uint64(0x5EED)
+_TWO53 = 1.0 / 9007199254740992.0
+
+# Compiled ufuncs (numba.vectorize): the same code serves whole arrays and single keys, and
+# uint64 arithmetic wraps, as the mixer intends.
 
 
-def mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser on a uint64 array (wrapping arithmetic is intended)."""
-    x = np.asarray(x, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> _S30)
-        x = x * _M1
-        x = x ^ (x >> _S27)
-        x = x * _M2
-        return x ^ (x >> _S31)
+@vectorize(["uint64(uint64)"], cache=True)
+def mix(x):
+    """SplitMix64 finaliser."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _M1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+@vectorize(["uint64(uint64, uint64)"], cache=True)
+def combine(a, b):
+    """Chain two keys (broadcasting); order matters."""
+    return mix(a + _GOLDEN + mix(b))
+
+
+@vectorize(["float64(uint64)"], cache=True)
+def uniform(key):
+    """Uniform double in the open interval (0, 1)."""
+    return (float(mix(key) >> np.uint64(11)) + 0.5) * _TWO53
+
+
+@vectorize(["float64(uint64)"], cache=True)
+def normal(key):
+    """Standard normal by Box-Muller from two independent uniforms of the key."""
+    u1 = uniform(key)
+    u2 = uniform(combine(key, _SEED2))
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
 def name_key(*parts: object) -> np.uint64:
@@ -38,26 +62,7 @@ def name_key(*parts: object) -> np.uint64:
     return np.uint64(int.from_bytes(digest, "little"))
 
 
-def combine(a, b) -> np.ndarray:
-    """Chain two keys (broadcasting); order matters."""
-    with np.errstate(over="ignore"):
-        return mix(np.asarray(a, dtype=np.uint64) + _GOLDEN + mix(b))
-
-
 def run_keys(seed: int, runs: np.ndarray, purpose: str) -> np.ndarray:
     """Key per run for one purpose: shape (R,)."""
     base = combine(name_key("alignsim", int(seed)), name_key(purpose))
     return combine(base, np.asarray(runs, dtype=np.uint64))
-
-
-def uniform(keys: np.ndarray) -> np.ndarray:
-    """Uniform doubles in the open interval (0, 1) from uint64 keys."""
-    bits = mix(keys) >> np.uint64(11)
-    return (bits.astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
-
-
-def normal(keys: np.ndarray) -> np.ndarray:
-    """Standard normals by Box-Muller from two independent uniforms per key."""
-    u1 = uniform(keys)
-    u2 = uniform(combine(keys, np.uint64(0x5EED)))
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import njit
 
 FIXED = float(2 ** 32)          # fixed-point scale for exact, order-free sums of values in [-1, 1]
 METRICS = ("balanced_triad_share", "weighted_balanced_triad_share", "frustration_index", "polarization")
@@ -37,20 +38,45 @@ def directed_index(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.nonzero(off)
 
 
-def histogram(values: np.ndarray, bins: int, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
-    """Counts over the last axis' values along axis 0: values (R, ...) -> (..., bins) int64."""
-    v = np.nan_to_num(values.astype(np.float64), nan=lo)
-    idx = np.clip(((v - lo) / (hi - lo) * bins).astype(np.int64), 0, bins - 1)
-    flat = idx.reshape(idx.shape[0], -1)
-    m = flat.shape[1]
-    offs = flat + np.arange(m)[None, :] * bins
-    counts = np.bincount(offs.ravel(), minlength=m * bins)
-    return counts.reshape(*values.shape[1:], bins)
+@njit(cache=True)
+def _bin(v, lo, hi, bins):
+    """Histogram bin of v on [lo, hi] (values at or beyond the ends go to the end bins; NaN to 0)."""
+    if v != v:
+        return 0
+    k = int((v - lo) / (hi - lo) * bins) if v > lo else 0
+    return min(k, bins - 1)
 
 
-def fixed_sum(values: np.ndarray) -> np.ndarray:
-    """Exact sum over axis 0 in fixed point (integers add in any order to the same result)."""
-    return np.rint(np.nan_to_num(values.astype(np.float64)) * FIXED).astype(np.int64).sum(axis=0)
+@njit(cache=True)
+def _fixed(v):
+    return 0 if v != v else np.int64(np.rint(v * FIXED))
+
+
+@njit(cache=True)
+def _count(values, lo, hi, hist, sums):
+    """Add values (R, M) into hist (M, B) and fixed-point sums (M,)."""
+    bins = hist.shape[1]
+    for r in range(values.shape[0]):
+        for m in range(values.shape[1]):
+            v = float(values[r, m])
+            hist[m, _bin(v, lo, hi, bins)] += 1
+            sums[m] += _fixed(v)
+
+
+@njit(cache=True)
+def _count_alignment(a, pi, pj, di, dj, hm, hd, sm, sd):
+    """Mutual (i < j) and directed alignment of every run and step into histograms and sums."""
+    bins = hm.shape[2]
+    for r in range(a.shape[0]):
+        for t in range(a.shape[1]):
+            for p in range(pi.shape[0]):
+                v = 0.5 * (float(a[r, t, pi[p], pj[p]]) + float(a[r, t, pj[p], pi[p]]))
+                hm[t, p, _bin(v, -1.0, 1.0, bins)] += 1
+                sm[t, p] += _fixed(v)
+            for p in range(di.shape[0]):
+                v = float(a[r, t, di[p], dj[p]])
+                hd[t, p, _bin(v, -1.0, 1.0, bins)] += 1
+                sd[t, p] += _fixed(v)
 
 
 def hist_quantiles(counts: np.ndarray, qs, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
@@ -137,13 +163,13 @@ def summarize(alignment: np.ndarray, onsets: np.ndarray, codes: np.ndarray | Non
     configuration codes at the reported steps (or None); balance (R, T+1, M) metrics (or None)."""
     r, t1, n, _ = alignment.shape
     bins = bins_for(n)
-    a = alignment.astype(np.float64)
-    mutual = 0.5 * (a + np.swapaxes(a, -1, -2))
     pi, pj = pair_index(n)
     di, dj = directed_index(n)
-    m = mutual[:, :, pi, pj]                              # (R, T+1, Pm)
-    d = a[:, :, di, dj]
-    last = m[:, -1]
+    hm, hd = np.zeros((t1, len(pi), bins), np.int64), np.zeros((t1, len(di), bins), np.int64)
+    sm, sd = np.zeros((t1, len(pi)), np.int64), np.zeros((t1, len(di)), np.int64)
+    _count_alignment(alignment, pi, pj, di, dj, hm, hd, sm, sd)
+    a = alignment[:, -1].astype(np.float64)
+    last = (0.5 * (a + np.swapaxes(a, -1, -2)))[:, pi, pj]
     bands = np.stack([(last > 0.5).sum(0), ((last >= -0.5) & (last <= 0.5)).sum(0), (last < -0.5).sum(0)], axis=1)
     if codes is not None:
         structures = np.stack([np.bincount(codes[:, k], minlength=n_codes) for k in range(codes.shape[1])])
@@ -152,17 +178,15 @@ def summarize(alignment: np.ndarray, onsets: np.ndarray, codes: np.ndarray | Non
     else:
         structures = np.zeros((0, 0), dtype=np.int64)
         same = np.zeros((0, len(key_pairs)), dtype=np.int64)
+    hist_b = np.zeros((t1, len(METRICS), bins), dtype=np.int64)
+    sum_b = np.zeros((t1, len(METRICS)), dtype=np.int64)
+    nan_b = np.zeros((t1, len(METRICS)), dtype=np.int64)
     if balance is not None:
-        nan = np.isnan(balance)
-        hist_b = np.stack([histogram(balance[..., k], bins, *metric_range(name, n))
-                           for k, name in enumerate(METRICS)], axis=1)
-        sum_b = fixed_sum(balance)
-        nan_b = nan.sum(axis=0)
-    else:
-        hist_b = np.zeros((t1, len(METRICS), bins), dtype=np.int64)
-        sum_b = np.zeros((t1, len(METRICS)), dtype=np.int64)
-        nan_b = np.zeros((t1, len(METRICS)), dtype=np.int64)
-    return Summary(np.array(r, dtype=np.int64), histogram(m, bins), histogram(d, bins), fixed_sum(m), fixed_sum(d),
+        nan_b += np.isnan(balance).sum(axis=0)
+        for t in range(t1):
+            for k, name in enumerate(METRICS):
+                _count(balance[:, t, k:k + 1], *metric_range(name, n), hist_b[t, k:k + 1], sum_b[t, k:k + 1])
+    return Summary(np.array(r, dtype=np.int64), hm, hd, sm, sd,
                    bands.astype(np.int64), onsets.sum(axis=1).astype(np.int64), structures.astype(np.int64),
                    same.astype(np.int64), hist_b, sum_b, nan_b.astype(np.int64))
 
