@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from .distribution import Value
 from .errors import ScenarioError
@@ -87,42 +88,68 @@ def build_network(corridors: list[Corridor], actors: list[str]) -> Network:
                    pref, choke_of, np.array([c.opens for c in corridors], dtype=np.int64), chokes)
 
 
+@njit(cache=True)
+def usable(capacity, closure, choke_of, opens, step, r, left):
+    """R2: usable capacity of each corridor of run r: its capacity times the open share of every
+    chokepoint it passes (a product, so one closed strait closes the route), once it has opened."""
+    for c in range(capacity.shape[1]):
+        avail = 1.0 if step >= opens[c] else 0.0
+        for q in range(closure.shape[1]):
+            if choke_of[c, q] > 0.0:
+                avail *= 1.0 - closure[r, q]
+        left[c] = capacity[r, c] * avail
+
+
+@njit(cache=True)
+def allocate(pref, left, remaining, asked, frac, flow):
+    """R3: place each routed pair's `remaining` demand on its corridors, fastest first.
+
+    At each preference level every pair asks its next corridor for what is still unplaced; a
+    corridor short of capacity grants all askers the same fraction, so no pair's place in a
+    list decides who gets through. Updates remaining (unplaced), left and flow in place."""
+    n_c = left.shape[0]
+    for level in range(pref.shape[1]):
+        for c in range(n_c):
+            asked[c] = 0.0
+        for p in range(pref.shape[0]):
+            c = pref[p, level]
+            if c >= 0:
+                asked[c] += remaining[p]
+        for c in range(n_c):
+            frac[c] = min(1.0, left[c] / asked[c]) if asked[c] > 0.0 else 0.0
+        for c in range(n_c):
+            asked[c] = 0.0   # reused as this level's placed volume
+        for p in range(pref.shape[0]):
+            c = pref[p, level]
+            if c >= 0:
+                g = remaining[p] * frac[c]
+                remaining[p] -= g
+                asked[c] += g
+        for c in range(n_c):
+            left[c] = max(left[c] - asked[c], 0.0)
+            flow[c] += asked[c]
+
+
 def availability(net: Network, closure: np.ndarray, step: int) -> np.ndarray:
     """Share of each corridor's capacity usable: (R, C). closure: (R, Q) in [0, 1]."""
-    # product over the chokepoints a route passes, via logs would lose exact zeros
-    open_q = 1.0 - closure
-    avail = np.ones((closure.shape[0], net.n_corridors))
-    for q in range(closure.shape[1]):
-        avail = avail * np.where(net.choke_of[:, q] > 0, open_q[:, q:q + 1], 1.0)
-    return avail * (step >= net.opens)
+    ones = np.ones((closure.shape[0], net.n_corridors))
+    out = np.empty_like(ones)
+    for r in range(closure.shape[0]):
+        usable(ones, np.ascontiguousarray(closure, dtype=np.float64), net.choke_of, net.opens, step, r, out[r])
+    return out
 
 
 def route(net: Network, demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Allocate each routed pair's demand to its corridors in preference order.
-
-    demand: (R, P) trade wanted; capacity: (R, C) usable capacity.
-    At each preference level every pair asks its next corridor for what is still
-    unplaced; a corridor short of capacity grants all askers the same fraction,
-    so no pair's place in a list decides who gets through.
-    Returns (delivered (R, P), flow per corridor (R, C)).
-    """
-    remaining = demand.copy()
-    left = capacity.copy()
-    flow = np.zeros_like(capacity)
-    n_c = capacity.shape[1]
-    for level in range(net.pref.shape[1]):
-        target = net.pref[:, level]
-        has = target >= 0
-        if not has.any():
-            break
-        onehot = np.zeros((len(target), n_c))
-        onehot[np.nonzero(has)[0], target[has]] = 1.0
-        # broadcast-and-sum, not BLAS: the sum order must not depend on the chunk size
-        asked = (remaining[:, :, None] * onehot).sum(axis=1)         # (R, C)
-        frac = np.where(asked > 0, np.minimum(1.0, left / np.where(asked > 0, asked, 1.0)), 0.0)
-        granted = remaining * np.where(has, frac[:, np.maximum(target, 0)], 0.0)  # (R, P)
-        remaining = remaining - granted
-        used = (granted[:, :, None] * onehot).sum(axis=1)
-        left = np.maximum(left - used, 0.0)
-        flow = flow + used
-    return demand - remaining, flow
+    """Allocate (R, P) demand over (R, C) usable capacity; returns (delivered, flow per corridor).
+    The model itself calls `allocate` from its compiled step; this is the same rule for callers
+    outside it (tests, analyses)."""
+    demand = np.asarray(demand, dtype=np.float64)
+    capacity = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (demand.shape[0], net.n_corridors))
+    delivered = np.empty_like(demand)
+    flow = np.zeros((demand.shape[0], net.n_corridors))
+    scratch = np.empty((2, net.n_corridors))
+    for r in range(demand.shape[0]):
+        remaining, left = demand[r].copy(), capacity[r].copy()
+        allocate(net.pref, left, remaining, scratch[0], scratch[1], flow[r])
+        delivered[r] = demand[r] - remaining
+    return delivered, flow

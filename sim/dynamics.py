@@ -186,7 +186,8 @@ def _pressure(conflict, prim, econ_share, r, out):
 @njit(**_JIT)
 def _trade(a, prim, sec, pressure, share, tolerance, volume, w, capacity, closure, choke_of, opens,
            step, pair_i, pair_j, pref, r, exposure, out, left, asked, frac, used, remaining, wanted):
-    """R1-R3: demand after sanctions, secondary-sanction cuts and evasion; then routed."""
+    """R1-R3: demand after sanctions, secondary-sanction cuts and evasion; then routed
+    (corridor.usable, corridor.allocate)."""
     n = a.shape[1]
     reach = w[r, REACH]
     for i in range(n):
@@ -212,36 +213,12 @@ def _trade(a, prim, sec, pressure, share, tolerance, volume, w, capacity, closur
     n_pairs = pair_i.shape[0]
     if n_pairs == 0:
         return
-    n_c = capacity.shape[1]
-    for c in range(n_c):
-        avail = 1.0 if step >= opens[c] else 0.0
-        for q in range(closure.shape[1]):
-            if choke_of[c, q] > 0.0:
-                avail *= 1.0 - closure[r, q]
-        left[c] = capacity[r, c] * avail
+    corridor.usable(capacity, closure, choke_of, opens, step, r, left)
     for p in range(n_pairs):
         wanted[p] = out[r, pair_i[p], pair_j[p]]
         remaining[p] = wanted[p]
-    # each level: every pair asks its next-fastest route; a short route grants all askers the
-    # same fraction, so no pair's place in a list decides who gets through
-    for level in range(pref.shape[1]):
-        for c in range(n_c):
-            asked[c] = 0.0
-            used[c] = 0.0
-        for p in range(n_pairs):
-            c = pref[p, level]
-            if c >= 0:
-                asked[c] += remaining[p]
-        for c in range(n_c):
-            frac[c] = min(1.0, left[c] / asked[c]) if asked[c] > 0.0 else 0.0
-        for p in range(n_pairs):
-            c = pref[p, level]
-            if c >= 0:
-                g = remaining[p] * frac[c]
-                remaining[p] -= g
-                used[c] += g
-        for c in range(n_c):
-            left[c] = max(left[c] - used[c], 0.0)
+    used[:] = 0.0
+    corridor.allocate(pref, left, remaining, asked, frac, used)
     for p in range(n_pairs):
         d = wanted[p] - remaining[p]
         out[r, pair_i[p], pair_j[p]] = d
