@@ -18,6 +18,8 @@ examples:
   alignsim run june_war_pivot --set actors.china.sanctions_risk_tolerance=0.2
   alignsim run june_war_pivot --set 'actors.russia.reliability={dist="uniform",low=0.5,high=0.9}'
   alignsim plot results/pivot                     redraw the figures from saved results
+  alignsim experiment experiments/june_war_vs_baseline.toml --out results/war
+  alignsim report results/war                     one self-contained HTML briefing
   alignsim landscape examples/landscape_syria_2016.toml
   alignsim validate                               stylized facts of the 2024-2025 case
 
@@ -118,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("file", type=Path, metavar="FILE.toml")
     la.add_argument("--json", action="store_true", help="machine-readable output")
     la.add_argument("--top", type=int, default=None, help="show only the K lowest-energy configurations")
+    from .experiment import add_experiment_parser
+    add_experiment_parser(sub)
+
     va = sub.add_parser("validate", help="check the flagship scenarios against stylized facts (docs/VALIDATION.md)",
                         description="Run baseline_2024 and june_war_pivot and check documented stylized facts of "
                                     "the 2024-2025 case; prints PASS/FAIL with the measured figures; exit 1 on a failure.")
@@ -230,7 +235,13 @@ def _get(data, key):
 
 def cmd_plot(args) -> int:
     from . import results
+    from .experiment import is_experiment
     folder = args.folder
+    if is_experiment(folder):
+        from .experiment_plots import plot_experiment
+        for p in plot_experiment(folder):
+            print(p)
+        return 0
     man = folder / "manifest.json"
     if not man.exists() or not (folder / "quantiles.csv").exists():
         raise ScenarioError(folder, None, str(folder), "not a result folder (no finished manifest.json and quantiles.csv)")
@@ -249,7 +260,17 @@ def cmd_validate(args) -> int:
     return validate_main(seed=args.seed, runs=args.runs)
 
 
-COMMANDS = {"validate": cmd_validate, "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
+def cmd_experiment(args) -> int:
+    from .experiment import cmd_experiment as run
+    return run(args)
+
+
+def cmd_report(args) -> int:
+    from .experiment import cmd_report as run
+    return run(args)
+
+
+COMMANDS = {"experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate, "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
 
 
 def main(argv=None) -> int:

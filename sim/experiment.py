@@ -45,8 +45,11 @@ Analyses (fields beyond `type`, optional `name` and `title`):
                  threshold, boxes (see sim/analysis/discovery.py).
 
 Sweeps, sensitivity and discovery run ONE ensemble per analysis: point p's replicate k is run
-r = p * runs + k, and the parameter values reach the model through run_ensemble(run_values=...),
-indexed by global run number, so results do not depend on chunking.
+r = p * runs + k, and the parameter values reach the model as per-run values (run_values, as in
+run_ensemble) indexed by global run number, so results do not depend on chunking. Every
+scenario and analysis uses the experiment's seed. Ensembles are streamed chunk by chunk through
+the engine (sim.ensemble.Job, sim.executor) and reduced to outcome values as they arrive, so
+memory is bounded whatever the number of runs.
 """
 
 from __future__ import annotations
@@ -253,10 +256,15 @@ def load(path, runs: int | None = None) -> Experiment:
 
     lab = top.table("labels", default={})
     labels = {}
-    for key, text_ in list(lab.items()):
-        if not isinstance(text_, str):
-            raise ScenarioError(path, lab.at(key), text_, "a display label (a string)")
+    keys = sorted({k for s in scenarios.values() for k in parameter_keys(s)})
+    for key, text_, _ in _flatten(lab.data):
+        at = f'labels."{key}"'
+        if key not in keys:
+            raise ScenarioError(path, at, text_, "not a parameter key of any scenario here" + close_matches(key, keys))
+        if not isinstance(text_, str) or not text_.strip():
+            raise ScenarioError(path, at, text_, "a display label (a string)")
         labels[key] = text_
+    lab.used.update(lab.data)
 
     raw_out = top.raw("outcomes", default=[])
     if not isinstance(raw_out, list) or not all(isinstance(o, dict) for o in raw_out):
@@ -294,7 +302,7 @@ def _name(t: Table, key: str, default=None) -> str:
 
 def _parse_analysis(t: Table, scenarios, outcomes, base_runs, runs_override, labels) -> Analysis:
     kind = t.raw("type")
-    if kind not in ANALYSES:
+    if not isinstance(kind, str) or kind not in ANALYSES:
         raise ScenarioError(t.file, t.at("type"), kind, "one of " + ", ".join(TYPES)
                             + (close_matches(kind, TYPES) if isinstance(kind, str) else ""))
     cls = ANALYSES[kind]
@@ -314,7 +322,7 @@ def _parse_analysis(t: Table, scenarios, outcomes, base_runs, runs_override, lab
 
     def scen_label(key="scenario"):
         raw = t.raw(key)
-        if raw not in scenarios:
+        if not isinstance(raw, str) or raw not in scenarios:
             raise ScenarioError(t.file, t.at(key), raw, "a label from [scenarios]: " + ", ".join(scenarios)
                                 + (close_matches(raw, scenarios) if isinstance(raw, str) else ""))
         return raw
@@ -324,13 +332,13 @@ def _parse_analysis(t: Table, scenarios, outcomes, base_runs, runs_override, lab
         if not isinstance(labels_, list) or len(labels_) < 2:
             raise ScenarioError(t.file, t.at("scenarios"), labels_, "a list of at least two labels from [scenarios]")
         for k, s in enumerate(labels_):
-            if s not in scenarios:
+            if not isinstance(s, str) or s not in scenarios:
                 raise ScenarioError(t.file, f"{t.at('scenarios')}[{k}]", s, "a label from [scenarios]: "
                                     + ", ".join(scenarios) + (close_matches(s, scenarios) if isinstance(s, str) else ""))
         if len(set(labels_)) != len(labels_):
             raise ScenarioError(t.file, t.at("scenarios"), labels_, "each scenario once")
         base = t.raw("baseline", default=labels_[0])
-        if base not in labels_:
+        if not isinstance(base, str) or base not in labels_:
             raise ScenarioError(t.file, t.at("baseline"), base, "one of the compared scenarios: " + ", ".join(labels_))
         chosen = {s: scenarios[s] for s in labels_}
         known = [a for a in chosen[base].actor_ids if all(a in s.actor_ids for s in chosen.values())]
@@ -522,10 +530,48 @@ def _run_values(an, values: np.ndarray) -> dict:
     return {p.key: np.repeat(values[:, j], an.runs) for j, p in enumerate(an.parameters)}
 
 
-def _ensemble(scen, runs, seed, bar, run_values=None):
-    from .ensemble import run_ensemble
-    return run_ensemble(scen, runs, seed, progress=bar.update if bar is not None else None,
-                        run_values=run_values)
+CHUNK = 2000   # runs per chunk: about 70 MB of arrays for a five-actor, four-year scenario
+
+
+@dataclass
+class _Ctx:
+    """Where ensembles run (an executor from sim.executor) and where progress goes."""
+    executor: object
+    bar: object = None
+    timings: dict = field(default_factory=dict)
+
+    def progress(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+
+def evaluate(scen, runs: int, seed: int, outcomes: list, ctx: _Ctx, run_values: dict | None = None,
+             pairs=()) -> tuple[dict, np.ndarray | None]:
+    """Per-run values of `outcomes` (Outcome objects) for runs 0..runs-1 of one ensemble, and the
+    (runs, T+1, len(pairs)) float32 mutual alignment of `pairs`.
+
+    The ensemble is the engine's own job (sim.ensemble.Job/ChunkFn, as run_ensemble uses), one
+    per scenario and analysis, with per-run parameter values indexed by global run number. Each
+    chunk is reduced to these values as it arrives and then dropped, so memory stays bounded
+    whatever the number of runs, and results do not depend on chunking, workers or backend."""
+    from .ensemble import ChunkFn, Ensemble, Job
+    steps = scen.steps
+    job = Job(scen, seed, runs, steps, CHUNK, "full", run_values, False)
+    vals = {o.name: np.empty(runs) for o in outcomes}
+    events = {o.name: np.zeros(runs, bool) for o in outcomes if o.binary}
+    series = np.empty((runs, steps + 1, len(pairs)), np.float32) if pairs else None
+    for _, res in ctx.executor.imap(ChunkFn(job), range(job.n_chunks)):
+        ens = Ensemble(scen, seed, res.hi - res.lo, steps, res.arrays, res.events or [])
+        for o in outcomes:
+            v = o.evaluate(ens)
+            vals[o.name][res.lo:res.hi] = v.value
+            if v.event is not None:
+                events[o.name][res.lo:res.hi] = v.event
+        if pairs:
+            series[res.lo:res.hi] = _pair_series(ens, pairs)
+        ctx.progress((res.hi - res.lo) * steps)
+        del ens, res
+    return {n: Values(vals[n], events.get(n)) for n in vals}, series
 
 
 class _Writer:
@@ -555,9 +601,9 @@ PRIM_BOX_HEADER = ["analysis", "box", "parameter", "label", "low", "high", "samp
 
 
 def _f(x, digits=6) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+    if x is None or not math.isfinite(x):
         return ""
-    return f"{x:.{digits}g}"
+    return f"{0.0 if abs(x) < 1e-12 else x:.{digits}g}"
 
 
 def _summary_cells(s) -> list:
@@ -583,17 +629,15 @@ def _pair_series(ens, pairs) -> np.ndarray:
     return np.stack(cols, axis=-1)
 
 
-def run_compare(exp: Experiment, an: Compare, k: int, w: _Writer, bar, timings: dict) -> None:
+def run_compare(exp: Experiment, an: Compare, k: int, w: _Writer, ctx: _Ctx) -> None:
     vals, series, dates = {}, {}, {}
+    outs = [exp.outcomes[o] for o in an.outcomes]
     for label in an.scenarios:
         scen = exp.scenarios[label]
         t0 = time.perf_counter()
-        ens = _ensemble(scen, an.runs, exp.seed, bar)
-        vals[label] = {o: exp.outcomes[o].evaluate(ens) for o in an.outcomes}
-        series[label] = _pair_series(ens, an.pairs)
-        dates[label] = [scen.date(t) for t in range(ens.steps + 1)]
-        del ens
-        timings[f"{an.name}:{label}"] = round(time.perf_counter() - t0, 3)
+        vals[label], series[label] = evaluate(scen, an.runs, exp.seed, outs, ctx, None, an.pairs)
+        dates[label] = [scen.date(t) for t in range(scen.steps + 1)]
+        ctx.timings[f"{an.name}:{label}"] = round(time.perf_counter() - t0, 3)
         _store(w, f"{an.name}__{label}", vals[label])
     base = an.baseline
     for o in an.outcomes:
@@ -627,14 +671,13 @@ def _fan_rows(w, name, kind, label, base, x, pairs, dates) -> None:
                           *(_f(q[k, s, p], 5) for k in range(5))])
 
 
-def _run_points(exp, an, k, w, bar, timings, names):
+def _run_points(exp, an, k, w, ctx, names):
     scen = exp.scenarios[an.scenario]
     values, design = sample_points(an, exp.seed, k)
     t0 = time.perf_counter()
-    ens = _ensemble(scen, len(values) * an.runs, exp.seed, bar, _run_values(an, values))
-    out = {o: exp.outcomes[o].evaluate(ens) for o in names}
-    del ens
-    timings[an.name] = round(time.perf_counter() - t0, 3)
+    out, _ = evaluate(scen, len(values) * an.runs, exp.seed, [exp.outcomes[o] for o in names], ctx,
+                      _run_values(an, values))
+    ctx.timings[an.name] = round(time.perf_counter() - t0, 3)
     w.arrays[f"{an.name}__keys"] = np.array([p.key for p in an.parameters])
     w.arrays[f"{an.name}__params"] = values
     _store(w, an.name, out)
@@ -644,8 +687,8 @@ def _run_points(exp, an, k, w, bar, timings, names):
     return values, design, out
 
 
-def run_sweep(exp, an: Sweep, k, w, bar, timings) -> None:
-    values, _, out = _run_points(exp, an, k, w, bar, timings, an.outcomes)
+def run_sweep(exp, an: Sweep, k, w, ctx) -> None:
+    values, _, out = _run_points(exp, an, k, w, ctx, an.outcomes)
     rows = []
     for o in an.outcomes:
         for p, s in enumerate(summarize_points(out[o], len(values))):
@@ -656,9 +699,9 @@ def run_sweep(exp, an: Sweep, k, w, bar, timings) -> None:
     w.sweep[an.name] = rows
 
 
-def run_sensitivity(exp, an: Sensitivity, k, w, bar, timings) -> None:
+def run_sensitivity(exp, an: Sensitivity, k, w, ctx) -> None:
     from .analysis.sensitivity import sobol
-    values, design, out = _run_points(exp, an, k, w, bar, timings, an.outcomes)
+    values, design, out = _run_points(exp, an, k, w, ctx, an.outcomes)
     t0 = time.perf_counter()
     for oi, o in enumerate(an.outcomes):
         y = out[o].target().reshape(len(values), an.runs)
@@ -672,12 +715,12 @@ def run_sensitivity(exp, an: Sensitivity, k, w, bar, timings) -> None:
                             _f(res.S1_low[j], 5), _f(res.S1_high[j], 5), _f(res.ST[j], 5), _f(res.ST_low[j], 5),
                             _f(res.ST_high[j], 5), _f(res.variance, 5), _f(res.noise_share, 4),
                             an.samples, an.runs])
-    timings[f"{an.name}:sobol"] = round(time.perf_counter() - t0, 3)
+    ctx.timings[f"{an.name}:sobol"] = round(time.perf_counter() - t0, 3)
 
 
-def run_discovery(exp, an: Discovery, k, w, bar, timings) -> None:
+def run_discovery(exp, an: Discovery, k, w, ctx) -> None:
     from .analysis.discovery import prim, rules
-    values, _, out = _run_points(exp, an, k, w, bar, timings, (an.outcome,))
+    values, _, out = _run_points(exp, an, k, w, ctx, (an.outcome,))
     t0 = time.perf_counter()
     x = np.repeat(values, an.runs, axis=0)
     y = out[an.outcome].event
@@ -699,6 +742,7 @@ def run_discovery(exp, an: Discovery, k, w, bar, timings) -> None:
         for s, box in enumerate(br.trajectory):
             rows.append(prim_row(b, s, box, int(box.restricted(bounds).sum()), int(s == br.chosen)))
         rows.append(prim_row(b, "final", br.box, int(br.restricted.sum()), 1))
+        fb = br.box
         for j, p in enumerate(an.parameters):
             w.prim_box.append([an.name, b, p.key, p.label, _f(fb.limits[j, 0], 6), _f(fb.limits[j, 1], 6),
                                _f(p.low), _f(p.high), int(br.restricted[j]), _f(br.qp[j], 3),
@@ -707,7 +751,7 @@ def run_discovery(exp, an: Discovery, k, w, bar, timings) -> None:
     desc = exp.outcomes[an.outcome].describe(exp.names, exp.end)
     head = f"== {an.name}: scenario {an.scenario}, {an.samples} samples x {an.runs} runs =="
     w.rules.append(head + "\n" + rules(res, {p.key: p.label for p in an.parameters}, desc))
-    timings[f"{an.name}:prim"] = round(time.perf_counter() - t0, 3)
+    ctx.timings[f"{an.name}:prim"] = round(time.perf_counter() - t0, 3)
 
 
 RUNNERS = {"compare": run_compare, "sweep": run_sweep, "sensitivity": run_sensitivity, "discovery": run_discovery}
@@ -780,25 +824,34 @@ def _write_manifest(out: Path, manifest: dict) -> None:
 
 
 def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "experiment"),
-        figures: bool = True) -> dict:
-    """Run every analysis and write the result folder; returns the manifest."""
+        figures: bool = True, workers: int | None = None, backend: str = "auto") -> dict:
+    """Run every analysis and write the result folder; returns the manifest.
+
+    workers/backend choose where chunks run (sim.executor.make: "auto" runs small experiments in
+    this process and large ones on all cores); the numbers are the same either way."""
+    from . import executor as ex
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = manifest_base(exp, command)
     timings = manifest["timings"]
     t_start = time.perf_counter()
+    total = total_run_steps(exp)
     bar = None
     if not quiet:
         from tqdm import tqdm
-        bar = tqdm(total=total_run_steps(exp), unit="run-step", unit_scale=True, desc=exp.name,
-                   file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(total=total, unit="run-step", unit_scale=True, desc=exp.name, file=sys.stderr,
+                   dynamic_ncols=True)
+    executor = ex.make(backend, workers, None, total)
+    manifest["engine"] = {"backend": executor.name, "workers": executor.workers, "chunk_size": CHUNK}
+    ctx = _Ctx(executor, bar, timings)
     w = _Writer()
     try:
         for k, an in enumerate(exp.analyses):
             if bar is not None:
                 bar.set_description(f"{exp.name}: {an.name}")
-            RUNNERS[an.type](exp, an, k, w, bar, timings)
+            RUNNERS[an.type](exp, an, k, w, ctx)
     finally:
+        executor.close()
         if bar is not None:
             bar.close()
     files = ["outcomes.csv"]
@@ -857,8 +910,9 @@ def _clear(out: Path) -> None:
         shutil.rmtree(out / "figures")
 
 
-def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False, runs: int | None = None) -> int:
-    """`alignsim experiment FILE [--out DIR] [--overwrite] [--quiet] [--runs N]`.
+def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False, runs: int | None = None,
+                    workers: int | None = None, backend: str = "auto") -> int:
+    """`alignsim experiment FILE [--out DIR] [--overwrite] [--quiet] [--runs N] [--workers N]`.
 
     Raises ScenarioError on bad input (the CLI prints it on one line and exits 2)."""
     exp = load(path, runs=runs)
@@ -867,8 +921,9 @@ def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False
         if not overwrite:
             raise ScenarioError(out, "--out", str(out), "already holds results; pass --overwrite or another --out")
         _clear(out)
-    man = run(exp, out, quiet=quiet, command=["alignsim", *sys.argv[1:]] if sys.argv[1:2] == ["experiment"]
-              else ["alignsim", "experiment", str(path), "--out", str(out)])
+    command = (["alignsim", *sys.argv[1:]] if sys.argv[1:2] == ["experiment"]
+               else ["alignsim", "experiment", str(path), "--out", str(out)])
+    man = run(exp, out, quiet=quiet, command=command, workers=workers, backend=backend)
     print(summary_text(out, man))
     print(f"results in {out}/  (outcomes.csv, compare.csv, ..., figures/); "
           f"`alignsim report {out}` writes the briefing")
@@ -887,9 +942,10 @@ def summary_text(out: Path, man: dict) -> str:
                 extra = ""
                 if r["difference"]:
                     d = float(r["difference"])
-                    extra = (f"  diff {d:+.1%} [{float(r['diff_low']):+.1%}, {float(r['diff_high']):+.1%}]"
-                             if r["kind"] == "probability" else f"  diff {d:+.3f}")
-                lines.append(f"  {r['scenario']:<20} {desc[r['outcome']][:60]:<60} {shown}{extra}")
+                    extra = (f"  {d * 100:+.1f} pts [{float(r['diff_low']) * 100:+.1f}, "
+                             f"{float(r['diff_high']) * 100:+.1f}] vs {r['baseline']}"
+                             if r["kind"] == "probability" else f"  {d:+.3f} vs {r['baseline']}")
+                lines.append(f"  {r['scenario']:<16} {desc[r['outcome']][:72]:<72} {shown}{extra}")
     if (out / "sobol.csv").exists():
         with (out / "sobol.csv").open() as fh:
             for r in csv.DictReader(fh):
@@ -916,13 +972,15 @@ def add_experiment_parser(sub) -> None:
     e.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
     e.add_argument("--overwrite", action="store_true", help="replace an existing result folder")
     e.add_argument("--runs", type=int, default=None, help="runs per scenario or point (default: the file's)")
+    e.add_argument("--workers", type=int, default=None, help="worker processes (default: in process for small "
+                   "experiments, all cores for large ones)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
     r = sub.add_parser("report", help="write DIR/report.html: a self-contained briefing of a result folder")
     r.add_argument("folder", type=Path, metavar="DIR")
 
 
 def cmd_experiment(args) -> int:
-    return experiment_main(args.file, args.out, args.overwrite, args.quiet, args.runs)
+    return experiment_main(args.file, args.out, args.overwrite, args.quiet, args.runs, args.workers)
 
 
 def cmd_report(args) -> int:

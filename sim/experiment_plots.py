@@ -85,14 +85,26 @@ class Saved:
     def title_of(self, label: str) -> str:
         return self.scen[label]["title"]
 
+    def short(self, label: str) -> str:
+        """The scenario title up to a colon ('Malacca disrupted'), for running text."""
+        return self.title_of(label).split(":")[0].strip()
+
 
 def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _heading(fig, title: str, subtitle: str, top: float) -> None:
-    fig.suptitle(_wrap(title, 95), fontsize=12, x=0.01, y=0.995, ha="left", va="top", fontweight="bold")
-    fig.text(0.01, top, _wrap(subtitle, 150), fontsize=8.3, ha="left", va="bottom", color="#444444")
+def _finish(fig, title: str, subtitle: str, bottom: float = 0.0) -> None:
+    """Title (the question, bold) and subtitle (what was run) at the top-left, wrapped to the
+    figure's width, and the axes laid out below them."""
+    w, h = fig.get_figwidth(), fig.get_figheight()
+    t = _wrap(title, int(w * 8.6))
+    st = _wrap(subtitle, int(w * 15.5))
+    tl, sl = t.count("\n") + 1, st.count("\n") + 1
+    fig.suptitle(t, fontsize=12, x=0.01, y=1 - 0.08 / h, ha="left", va="top", fontweight="bold")
+    sub_top = 1 - (0.14 + 0.23 * tl) / h
+    fig.text(0.01, sub_top, st, fontsize=8.3, ha="left", va="top", color="#444444")
+    fig.tight_layout(rect=(0, bottom, 1, sub_top - (0.16 * sl + 0.08) / h))
 
 
 def _pct(x: float) -> str:
@@ -110,7 +122,6 @@ def _forest(S: Saved, an: dict, kind: str):
     outs = list(dict.fromkeys(r["outcome"] for r in rows))
     scens = an["scenarios"]
     base = an["baseline"]
-    others = [s for s in scens if s != base]
     by = {(r["outcome"], r["scenario"]): r for r in rows}
     prob = kind == "probability"
     n_out = len(outs)
@@ -137,13 +148,14 @@ def _forest(S: Saved, an: dict, kind: str):
                 est, lo, hi = _num(r["estimate"]), _num(r["ci_low"]), _num(r["ci_high"])
                 filled = s != base
                 ax.errorbar(est, y, xerr=_err(est, lo, hi), fmt=MARKERS[m % len(MARKERS)], color=c,
-                            mfc=c if filled else "white", mec=c, ms=6.5, lw=1.4, capsize=2.5)
-                ax.annotate(_pct(est) if prob else f"{est:.2f}", (hi, y), xytext=(5, 0), textcoords="offset points",
+                            mfc=c if filled else "white", mec="#333333" if filled else c,
+                            mew=0.6 if filled else 1.8, ms=6.5, lw=1.4, capsize=2.5)
+                ax.annotate(_pct(est) if prob else f"{est:.3f}", (hi, y), xytext=(5, 0), textcoords="offset points",
                             va="center", fontsize=7.8, color="#333333")
                 if filled:
                     d, dlo, dhi = _num(r["difference"]), _num(r["diff_low"]), _num(r["diff_high"])
                     axd.errorbar(d, y, xerr=_err(d, dlo, dhi), fmt=MARKERS[m % len(MARKERS)], color=c,
-                                 mfc=c, mec=c, ms=6.5, lw=1.4, capsize=2.5)
+                                 mfc=c, mec="#333333", mew=0.6, ms=6.5, lw=1.4, capsize=2.5)
                     text = (f"{d * 100:+.1f} pts" if prob else f"{d:+.3f}")
                     axd.annotate(text, (dhi, y), xytext=(5, 0), textcoords="offset points", va="center",
                                  fontsize=7.8, color="#333333")
@@ -158,16 +170,22 @@ def _forest(S: Saved, an: dict, kind: str):
                 axd.set_ylim(-0.5, 0.5)
                 _pad_x(ax, 0.22)
                 _pad_x(axd, 0.3, zero=True)
+                for a in (ax, axd):
+                    a.xaxis.set_major_locator(plt.MaxNLocator(5))
+                ax.grid(axis="y", visible=False)
+                axd.grid(axis="y", visible=False)
         if prob:
             ax.set_yticks([-k for k in range(n_out)], [_wrap(S.desc(o), 34) for o in outs])
             ax.set_ylim(-n_out + 0.45, 0.55)
             ax.set_xlim(-0.02, 1.12)
             ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
-            ax.set_xlabel("share of runs with the outcome (95% Wilson interval)")
+            ax.set_xlabel("share of runs (bars: 95% Wilson interval)")
             axd.axvline(0, color="#444444", lw=0.7)
             axd.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v * 100:+.0f}"))
-            axd.set_xlabel(f"paired difference vs {base}, percentage points (95% Newcombe interval)")
+            axd.set_xlabel(f"points vs {base} (bars: 95% Newcombe interval)")
             _pad_x(axd, 0.3, zero=True)
+            lo, hi = axd.get_xlim()
+            axd.set_xlim(max(lo, -1.08), min(hi, 1.18))
             for k in range(1, n_out):
                 for a in (ax, axd):
                     a.axhline(-k + 0.5, color="#DDDDDD", lw=0.8)
@@ -181,14 +199,13 @@ def _forest(S: Saved, an: dict, kind: str):
                    for m, s in enumerate(scens)]
         fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.0), fontsize=7.8, ncol=1)
         title = an.get("title") or S.man["experiment"]["question"] or "How likely is each outcome under each scenario?"
+        if not prob:
+            title = "How large are the shifts? Numeric outcomes under each scenario"
         runs = an["runs"]
         sub = (f"{runs:,} runs per scenario, seed {S.man['seed']}; every scenario runs with the same seed, so run r "
                f"of each shares its random numbers and the differences are paired. Colour: the actor pair; "
                f"marker: the scenario.")
-        legend_h = 0.16 * (len(scens) + 0.5) / fig.get_figheight()
-        fig.tight_layout(rect=(0, legend_h + 0.02, 1, 1 - 0.75 / fig.get_figheight()))
-        _heading(fig, title, sub, 1 - 0.62 / fig.get_figheight())
-        del others
+        _finish(fig, title, sub, bottom=0.16 * (len(scens) + 0.5) / fig.get_figheight() + 0.02)
         return fig
 
 
@@ -246,18 +263,56 @@ def _difference(S: Saved, an: dict, label: str):
     events = _new_events(S, label, base, dates)
     random_new = [s["label"] for s in S.scen[label]["shocks"]
                   if s["at"] is None and s["name"] not in {x["name"] for x in S.scen[base]["shocks"]}]
-    title = (f"How much does “{S.title_of(label)}” shift each alignment, compared with "
-             f"“{S.title_of(base)}”?")
-    sub = (f"Per-run difference in mutual alignment ({label} minus {base}) over {an['runs']:,} paired runs, seed "
-           f"{S.man['seed']}: median, 50% and 90% of runs. Above 0: closer under {label}.")
+    title = f"How much does “{S.short(label)}” shift each alignment?"
+    sub = (f"Per run, mutual alignment under {label} minus under {base} (“{S.title_of(base)}”); {an['runs']:,} "
+           f"paired runs, seed {S.man['seed']}: median, 50% and 90% of runs. Above 0: closer under {label}.")
     if random_new:
         sub += " Random shocks only in " + label + ": " + "; ".join(random_new) + "."
-    fig = plot.fan_chart(dates, q, pairs, S.actors, S.names, _wrap(title, 95), sub, events,
-                         ylabel="difference in mutual alignment")
+    fig = plot.fan_chart(dates, q, pairs, S.actors, S.names, title, sub, events,
+                         ylabel="difference\n(mutual alignment)")
     for ax in fig.axes:
         if ax.get_visible():
             ax.set_ylim(-lim, lim)
+            _merge_event_numbers(ax)
+    _reheader(fig, title, sub)
     return fig
+
+
+def _reheader(fig, title: str, subtitle: str) -> None:
+    """Give a fan chart from sim.plot room for a wrapped title and subtitle."""
+    w, h = fig.get_figwidth(), fig.get_figheight()
+    t = _wrap(title, int(w * 8.6))
+    st = _wrap(subtitle, int(w * 15.5))
+    tl, sl = t.count("\n") + 1, st.count("\n") + 1
+    for txt in fig.texts:
+        if txt.get_text() == subtitle:
+            txt.set_visible(False)
+    fig._suptitle.set_text(t)
+    sub_top = 1 - (0.1 + 0.24 * tl) / h
+    fig.text(0.01, sub_top, st, fontsize=8.3, ha="left", va="top", color="#444444")
+    fig.subplots_adjust(top=sub_top - (0.17 * sl + 0.45) / h)
+
+
+def _merge_event_numbers(ax) -> None:
+    """Event numbers of the same month are shown once ('5,6'); numbers of nearby months are
+    set to the left and right of their lines so they do not overprint."""
+    from matplotlib.text import Annotation
+    anns = sorted((a for a in ax.texts if isinstance(a, Annotation) and a.get_text().isdigit()),
+                  key=lambda a: int(a.get_text()))
+    placed = []            # (annotation, x in days)
+    for a in anns:
+        x = plot.mdates.date2num(a.xy[0])
+        if placed and x == placed[-1][1]:
+            placed[-1][0].set_text(placed[-1][0].get_text() + "," + a.get_text())
+            a.set_visible(False)
+            continue
+        placed.append((a, x))
+    for (a, x), (b, y) in zip(placed, placed[1:]):
+        if y - x < 20 * (len(a.get_text()) + len(b.get_text())):
+            for ann, dx, ha in ((a, -1.5, "right"), (b, 1.5, "left")):
+                ann.set_anncoords("offset points")
+                ann.xyann = (dx, 1.0)
+                ann.set_ha(ha)
 
 
 def _levels(S: Saved, an: dict):
@@ -310,9 +365,7 @@ def _levels(S: Saved, an: dict):
         title = "Where do the key alignments go under each scenario?"
         sub = (f"Median (line) and middle 50% of runs (band) of mutual alignment; {an['runs']:,} runs per scenario, "
                f"seed {S.man['seed']}.")
-        h = fig.get_figheight()
-        fig.tight_layout(rect=(0, 0.2 * len(handles) / h + 0.02, 1, 1 - 0.75 / h))
-        _heading(fig, title, sub, 1 - 0.62 / h)
+        _finish(fig, title, sub, bottom=0.2 * len(handles) / fig.get_figheight() + 0.02)
         return fig
 
 
@@ -364,17 +417,13 @@ def _heatmap(S: Saved, an: dict, outcome: str):
         ax.set_xlabel(p1["label"])
         ax.set_ylabel(p2["label"])
         cb = fig.colorbar(im, ax=ax, shrink=0.85)
-        cb.set_label("share of runs" if prob else "mean")
+        cb.set_label("share of runs" if prob else "mean (" + S.outcomes[outcome]["unit"] + ")")
         if prob:
             cb.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
         q = f"the chance that {S.desc(outcome)}" if prob else S.desc(outcome)
         title = an.get("title") or f"How does {q} depend on {p1['label']} and {p2['label']}?"
-        if an.get("title"):
-            title = f"{an['title']}: {S.desc(outcome)}"
-        h = fig.get_figheight()
-        fig.tight_layout(rect=(0, 0, 1, 1 - 1.0 / h))
-        _heading(fig, title, _sweep_sub(S, an) + (" Cell: share of runs with the outcome." if prob else ""),
-                 1 - 0.8 / h)
+        what = (f"Cell: share of runs with {S.desc(outcome)}." if prob else f"Cell: mean {S.desc(outcome)}.")
+        _finish(fig, title, what + " " + _sweep_sub(S, an))
         return fig
 
 
@@ -409,7 +458,7 @@ def _response(S: Saved, an: dict):
     grid = an["method"] == "grid" and len(params) == 1
     with plt.rc_context(plot.STYLE):
         fig, axes = plt.subplots(len(outs), len(params), figsize=(3.4 * len(params) + 1.2, 2.5 * len(outs) + 1.4),
-                                 squeeze=False)
+                                 squeeze=False, sharey="row")
         for i, o in enumerate(outs):
             x, est, lo, hi, cnt, n = _sweep_rows(S, an, o)
             c = S.colour(o)
@@ -430,11 +479,11 @@ def _response(S: Saved, an: dict):
                     ax.set_xlabel(_wrap(p["label"], 40))
                 if j == 0:
                     ax.set_ylabel(_wrap(S.desc(o), 30), fontsize=8)
+                else:
+                    ax.tick_params(labelleft=False)
         title = an.get("title") or "How do the outcomes respond to each parameter?"
-        how = "" if grid else " Points grouped into eight bins of each parameter (others vary): pooled share, 95% interval."
-        h = fig.get_figheight()
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.9 / h))
-        _heading(fig, title, _sweep_sub(S, an) + how, 1 - 0.75 / h)
+        how = "" if grid else " Points grouped into eight bins of each parameter (the others vary): pooled share or mean per bin, 95% interval."
+        _finish(fig, title, _sweep_sub(S, an) + how)
         return fig
 
 
@@ -463,28 +512,32 @@ def _sobol(S: Saved, an: dict):
                         lw=0.9, capsize=2)
             ax.errorbar(s1, y - 0.19, xerr=np.clip(np.nan_to_num(s1_e), 0, None), fmt="none", ecolor="#333333",
                         lw=0.9, capsize=2)
-            for yy, a, b in zip(y, st, s1):
-                ax.text(max(a, 0) + 0.02, yy + 0.19, f"{a:.2f}", va="center", fontsize=7.5, color="#333333")
-                ax.text(max(b, 0) + 0.02, yy - 0.19, f"{b:.2f}", va="center", fontsize=7.5, color="#333333")
+            for yy, a, b, ea, eb in zip(y, st, s1, np.nan_to_num(st_e[1]), np.nan_to_num(s1_e[1])):
+                ax.text(max(a + max(ea, 0), 0) + 0.015, yy + 0.19, f"{a:.2f}", va="center", fontsize=7.5,
+                        color="#333333")
+                ax.text(max(b + max(eb, 0), 0) + 0.015, yy - 0.19, f"{b:.2f}", va="center", fontsize=7.5,
+                        color="#333333")
             ax.set_yticks(y, [_wrap(r["label"], 30) for r in rs])
             ax.axvline(0, color="#444444", lw=0.7)
-            hi = max(1.0, float(np.nanmax(np.r_[st + np.nan_to_num(st_e[1]), 0])) + 0.1)
+            hi = max(1.0, float(np.nanmax(np.r_[st + np.nan_to_num(st_e[1]), s1 + np.nan_to_num(s1_e[1]), 0])) + 0.12)
             ax.set_xlim(-0.05, hi)
             ax.set_xlabel("share of the outcome's variance")
             noise = _num(rs[0]["noise_share"])
+            if np.isfinite(noise) and noise > 0:
+                ax.axvline(noise, color="#555555", lw=0.9, ls=(0, (4, 2)), zorder=0,
+                           label="replicate noise share (S_T near it: no detectable effect)")
             note = f"; replicate noise ≈ {noise:.0%} of variance" if np.isfinite(noise) else ""
             ax.set_title(_wrap(S.desc(o), 52) + f"\n(variance {_num(rs[0]['variance']):.3g}{note})", fontsize=8.8,
                          loc="left")
             ax.grid(axis="y", visible=False)
-        axes[0, 0].legend(loc="lower right", fontsize=7.5)
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.01, 0.0), ncol=3, fontsize=7.8)
         title = an.get("title") or "Which assumptions drive the outcome?"
         sub = (f"Sobol' indices on “{S.title_of(an['scenario'])}”: {an['samples']} base samples × "
                f"({n_par} + 2) = {an['n_points']:,} points, {an['runs']} runs each ({an['total_runs']:,} runs), seed "
                f"{S.man['seed']}; bars: 95% bootstrap intervals ({an['bootstrap']} resamples). Each parameter uniform "
                f"over its range; S_T − S_1 is the share through interactions.")
-        h = fig.get_figheight()
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.95 / h))
-        _heading(fig, title, sub, 1 - 0.8 / h)
+        _finish(fig, title, sub, bottom=0.35 / fig.get_figheight())
         return fig
 
 
@@ -516,8 +569,9 @@ def _tradeoff(S: Saved, an: dict):
         ax.scatter([cov[chosen]], [den[chosen]], s=140, facecolor="none", edgecolor="#333333", lw=1.3, zorder=3)
         fc, fd = _num(final["coverage"]), _num(final["density"])
         ax.scatter([fc], [fd], marker="*", s=220, color=c, edgecolor="#333333", lw=0.8, zorder=4)
-        ax.annotate(f"chosen box after pasting\ncoverage {fc:.0%}, density {fd:.0%}", (fc, fd), xytext=(12, -26),
-                    textcoords="offset points", fontsize=8, arrowprops=dict(arrowstyle="-", color="#555555", lw=0.7))
+        ax.annotate(f"chosen box after pasting\ncoverage {fc:.0%}, density {fd:.0%}", (fc, fd), xytext=(-20, -70),
+                    textcoords="offset points", fontsize=8, ha="right",
+                    arrowprops=dict(arrowstyle="-", color="#555555", lw=0.7))
         ax.annotate("all cases", (cov[0], den[0]), xytext=(-8, 10), textcoords="offset points", fontsize=7.5,
                     ha="right", color="#555555")
         ax.set_xlabel("coverage: share of the cases with the outcome that fall inside the box")
@@ -530,9 +584,7 @@ def _tradeoff(S: Saved, an: dict):
             "How sharply can the conditions for the outcome be pinned down?"
         sub = (f"PRIM peeling trajectory for: {S.desc(an['outcome'])}. Each dot is a box, from all cases (left) "
                f"to ever smaller, purer boxes; ring: box picked on the trajectory; star: after pasting.")
-        h = fig.get_figheight()
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.95 / h))
-        _heading(fig, title, sub, 1 - 0.8 / h)
+        _finish(fig, title, sub)
         return fig
 
 
@@ -598,13 +650,16 @@ def _box(S: Saved, an: dict):
                f"seed {S.man['seed']}. Box 1 restricts {nres} of {len(rows)} parameters: coverage "
                f"{_num(b['coverage']):.0%}, density {_num(b['density']):.0%}, {_num(b['mass']):.0%} of cases. "
                f"qp: quasi-p-value of each restriction (small: it matters).")
-        h = fig.get_figheight()
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.95 / h))
-        _heading(fig, title, sub, 1 - 0.8 / h)
+        _finish(fig, title, sub)
         return fig
 
 
 # ----------------------------------------------------------------------- driver
+
+
+def _stem(name: str, what: str) -> str:
+    """File stem of a figure: analysis name and figure kind ('sobol', not 'sobol_sobol')."""
+    return name if name == what else f"{name}_{what}"
 
 
 def specs(folder) -> list[tuple[str, object, str]]:
@@ -616,21 +671,21 @@ def specs(folder) -> list[tuple[str, object, str]]:
         name, kind = an["name"], an["type"]
         if kind == "compare":
             base = an["baseline"]
-            out.append((f"{name}_probabilities", lambda an=an: _forest(S, an, "probability"),
+            out.append((_stem(name, "probabilities"), lambda an=an: _forest(S, an, "probability"),
                         f"Probability of each yes/no outcome under each scenario, with 95% Wilson intervals (left), "
                         f"and the paired difference against the baseline “{S.title_of(base)}” in percentage points, "
                         f"with 95% Newcombe intervals for paired proportions (right). {an['runs']:,} runs per "
                         f"scenario with seed {seed}: run r of every scenario shares its random numbers."))
             if any(r["kind"] == "mean" and r["analysis"] == name for r in S.compare):
-                out.append((f"{name}_means", lambda an=an: _forest(S, an, "mean"),
+                out.append((_stem(name, "means"), lambda an=an: _forest(S, an, "mean"),
                             "Numeric outcomes: mean per scenario with 95% intervals (left) and the mean paired "
                             "difference against the baseline with a 95% interval (right)."))
-            out.append((f"{name}_levels", lambda an=an: _levels(S, an),
+            out.append((_stem(name, "levels"), lambda an=an: _levels(S, an),
                         "Mutual alignment of the key pairs over time under each scenario: median (line) and middle "
                         "50% of runs (band); the baseline in grey."))
             for s in an["scenarios"]:
                 if s != base:
-                    out.append((f"{name}_difference_{s}", lambda an=an, s=s: _difference(S, an, s),
+                    out.append((_stem(name, f"difference_{s}"), lambda an=an, s=s: _difference(S, an, s),
                                 f"Paired difference fan chart: per run, mutual alignment under “{S.title_of(s)}” "
                                 f"minus under “{S.title_of(base)}”; median, 50% and 90% of runs. Because the runs "
                                 f"share random numbers, the spread is the scenario's effect across its own uncertain "
@@ -638,26 +693,27 @@ def specs(folder) -> list[tuple[str, object, str]]:
         elif kind == "sweep":
             if an["method"] == "grid" and len(an["parameters"]) == 2:
                 for o in an["outcomes"]:
-                    out.append((f"{name}_heatmap_{o}", lambda an=an, o=o: _heatmap(S, an, o),
+                    out.append((_stem(name, f"heatmap_{o}"), lambda an=an, o=o: _heatmap(S, an, o),
                                 f"{S.desc(o)}: per grid cell over {an['parameters'][0]['label']} and "
                                 f"{an['parameters'][1]['label']}, {an['runs']:,} runs per cell on "
                                 f"“{S.title_of(an['scenario'])}”."))
             else:
-                out.append((f"{name}_response", lambda an=an: _response(S, an),
+                out.append((_stem(name, "response"), lambda an=an: _response(S, an),
                             f"Response of each outcome to each swept parameter on “{S.title_of(an['scenario'])}”, "
                             f"with 95% intervals."))
         elif kind == "sensitivity":
-            out.append((f"{name}_sobol", lambda an=an: _sobol(S, an),
+            out.append((_stem(name, "sobol"), lambda an=an: _sobol(S, an),
                         "Sobol' sensitivity indices: first order (dark; the share of the outcome's variance a "
                         "parameter explains alone) and total order (light; including its interactions), with 95% "
                         "bootstrap intervals. Remaining replicate noise inflates every total-order index by about "
-                        "the noise share given in each panel."))
+                        "the noise share (dashed line): a total-order index near that line is indistinguishable "
+                        "from the dice."))
         elif kind == "discovery":
-            out.append((f"{name}_box", lambda an=an: _box(S, an),
+            out.append((_stem(name, "box"), lambda an=an: _box(S, an),
                         f"Scenario discovery (PRIM): the parameter box in which “{S.desc(an['outcome'])}” is most "
                         f"concentrated, with its limits, quasi-p-values, and the sampled cases in the two most "
                         f"restricted parameters. The rules are in rules.txt."))
-            out.append((f"{name}_tradeoff", lambda an=an: _tradeoff(S, an),
+            out.append((_stem(name, "tradeoff"), lambda an=an: _tradeoff(S, an),
                         "PRIM peeling trajectory: each box's coverage (share of the outcome's cases it captures) "
                         "against its density (share of its cases with the outcome)."))
     return out

@@ -103,11 +103,12 @@ class Outcome:
         if self.measure == "same_coalition":
             joined = " and ".join([", ".join(who[:-1]), who[-1]]) if len(who) > 2 else " and ".join(who)
             return f"{joined} in one coalition {when}"
+        span = by if self.start is None else f"between {self.start} and {by[3:]}"
         if self.measure == "time_above":
-            return f"months {subject} is {cmp}, {by}"
+            return f"months {subject} is {cmp}, {span}"
         if self.measure == "first_crossing":
             verb = "rises above" if self.above is not None else "falls below"
-            return f"{subject} {verb} {self.threshold:g} {by}"
+            return f"{subject} {verb} {self.threshold:g} {span}"
         return f"{subject} {cmp} {when}".replace("  ", " ")
 
     def to_dict(self) -> dict:
@@ -256,7 +257,7 @@ def check_names(names, outcomes: dict, file, path: str, binary_only: bool = Fals
     if not isinstance(names, list) or not names:
         raise ScenarioError(file, path, names, "a list of outcome names from [[outcomes]]")
     for k, n in enumerate(names):
-        if n not in outcomes:
+        if not isinstance(n, str) or n not in outcomes:
             raise ScenarioError(file, f"{path}[{k}]" if len(names) > 1 else path, n,
                                 "unknown outcome; declared: " + ", ".join(outcomes)
                                 + (close_matches(n, outcomes) if isinstance(n, str) else ""))

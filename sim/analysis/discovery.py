@@ -12,8 +12,8 @@ Given sampled parameter values x (n, d) and a yes/no outcome y (n,), PRIM looks 
               keeps at least `min_coverage` of the cases of interest;
     pasting   widen the chosen box again, a share `paste_alpha` at a time, while that raises its
               density (peeling is greedy and may have cut too far);
-    simplify  drop restrictions that do not matter: one whose removal keeps the density within
-              one percentage point and whose quasi-p-value is above 0.05.
+    simplify  drop restrictions that do not matter: one whose quasi-p-value is above 0.05, or
+              whose removal keeps the density within one percentage point.
 
     coverage = cases of interest inside the box / all cases of interest
     density  = cases of interest inside the box / all cases inside the box
@@ -174,7 +174,8 @@ def quasi_p(x, y, box: Box, bounds) -> np.ndarray:
 
 
 def simplify(x, y, box: Box, bounds, total_pos, total_n, tol=0.01, alpha=0.05) -> Box:
-    """Drop, one at a time, restrictions that buy less than `tol` density and are not significant."""
+    """Drop, one at a time (cheapest first), restrictions that are not significant (quasi-p above
+    `alpha`) or buy less than `tol` density."""
     while True:
         qp = quasi_p(x, y, box, bounds)
         best = None
@@ -183,20 +184,23 @@ def simplify(x, y, box: Box, bounds, total_pos, total_n, tol=0.01, alpha=0.05) -
             relaxed[j] = bounds[j]
             b = _box(x, y, relaxed, total_pos, total_n)
             loss = box.density - b.density
-            if loss < tol and qp[j] > alpha and (best is None or loss < best[0]):
+            if (loss < tol or qp[j] > alpha) and (best is None or loss < best[0]):
                 best = (loss, b)
         if best is None:
             return box
         box = best[1]
 
 
-def choose(trajectory: list[Box], min_coverage: float = 0.5, threshold: float | None = None) -> int:
+def choose(trajectory: list[Box], min_coverage: float = 0.5, threshold: float | None = None,
+           share: float = 1.0) -> int:
     """Index of the box to keep.
 
     With threshold: the largest coverage whose density reaches it (if none does, the densest).
     Otherwise: among boxes keeping at least `min_coverage` of the cases of interest, take the
     densest, then step back up the trajectory to the largest box whose density is within 1.96
-    standard errors of it - peeling further only chases noise, giving up coverage for nothing."""
+    standard errors of it - peeling further only chases noise, giving up coverage for nothing.
+    `share`: the share of all cases of interest still uncovered (covering: later boxes keep
+    `min_coverage` of what is left)."""
     dens = np.array([b.density for b in trajectory])
     cov = np.array([b.coverage for b in trajectory])
     if threshold is not None:
@@ -204,7 +208,7 @@ def choose(trajectory: list[Box], min_coverage: float = 0.5, threshold: float | 
         if ok.size:
             return int(ok[np.argmax(cov[ok])])
         return int(np.argmax(dens))
-    ok = np.flatnonzero(cov >= min_coverage)
+    ok = np.flatnonzero(cov >= min_coverage * share - 1e-12)
     if not ok.size:
         return 0
     k = int(ok[np.argmax(dens[ok])])
@@ -231,7 +235,7 @@ def prim(x, y, names=None, bounds=None, peel_alpha=0.05, paste_alpha=0.05, mass_
         if yr.sum() == 0:
             break
         traj = peel(xr, yr, bounds, peel_alpha, mass_min, total_pos, n)
-        k = choose(traj, min_coverage, threshold)
+        k = choose(traj, min_coverage, threshold, share=yr.sum() / total_pos)
         b = paste(xr, yr, traj[k], bounds, paste_alpha, total_pos, n)
         b = simplify(xr, yr, b, bounds, total_pos, n)
         qp = quasi_p(xr, yr, b, bounds)

@@ -14,6 +14,11 @@ ensemble; the model outputs are then handed to scipy.stats.sobol_indices as the 
 scipy.stats.bootstrap (SobolResult.bootstrap takes no seed), so an experiment's intervals are
 reproducible.
 
+Outputs are centred on the mean of f_A and f_B before estimation, as scipy.stats.sobol_indices
+itself does (Sobol' & Levitan 1999): the indices do not change, but the uncentred first-order
+estimator carries the output's mean as noise. The bootstrap resamples therefore use the same
+centred outputs (without it, intervals on alignment outputs near 0.5 were several times wider).
+
 For a stochastic model each point's output is the mean over `runs` replicates, and what is left
 of the replicate noise in that mean adds to every total-order index and to the unexplained
 variance. `noise_share` estimates it (replicate variance / runs / output variance) so a reader
@@ -109,6 +114,10 @@ def sobol(design: Design, y, bootstrap: int = 1000, confidence: float = 0.95, se
     BCa bootstrap intervals over the n rows (seeded). replicate_variance: the noise variance of
     each output (per-run variance / runs), for noise_share."""
     fa, fb, fab = split(design, y)
+    # Centre the outputs as scipy does internally, so the bootstrap below estimates exactly what
+    # scipy's point estimate does (the uncentred f_B (f_AB - f_A) carries the mean as noise).
+    centre = float(np.mean(np.concatenate([fa, fb])))
+    fa, fb, fab = fa - centre, fb - centre, fab - centre
     var = float(np.var(np.concatenate([fa, fb])))
     if not np.isfinite(var) or var <= 1e-15:
         z = np.zeros(design.d)
