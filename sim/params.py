@@ -58,11 +58,14 @@ def _draw(nominal_only: bool, run_values: dict | None):
     return drawn
 
 
-def _matrix(draw, values: dict, ids, seed, runs, prefix: str, default=0.0) -> np.ndarray:
+def _matrix(draw, values: dict, ids, seed, runs, prefix: str, written: dict, default=0.0) -> np.ndarray:
+    """Directed values; one the file gave only one way is drawn under the key it was written
+    with, so both directions get the same draw, and --set or per-run values of that key move both."""
     n = len(ids)
     out = np.full((len(runs), n, n), default, dtype=DTYPE)
     for (i, j), v in values.items():
-        out[:, ids.index(i), ids.index(j)] = draw(v, f"{prefix}.{i}.{j}", seed, runs)
+        key = f"{prefix}.{i}.{j}" if j in written.get(i, {}) else f"{prefix}.{j}.{i}"
+        out[:, ids.index(i), ids.index(j)] = draw(v, key, seed, runs)
     return out
 
 
@@ -103,7 +106,7 @@ def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
     mil, eco = per_actor("military"), per_actor("economic")
     beh = {b: per_actor(b) for b in BEHAVIOUR}
     sim = interest.similarity(per_issue("positions"), per_issue("salience")) * offdiag
-    a0 = _matrix(draw, scen.relations, ids, seed, runs, "relations") * offdiag
+    a0 = _matrix(draw, scen.relations, ids, seed, runs, "relations", scen.resolved.get("relations", {})) * offdiag
     # unless stated, an actor expects from a friend half its alignment in support
     x0 = 0.5 * np.maximum(a0, 0.0)
     for (i, j), v in scen.expectations.items():
@@ -144,7 +147,8 @@ def parameter_keys(scen: Scenario) -> list[str]:
     for a in scen.actors:
         keys += [f"actors.{a.id}.{f}" for f in ("military", "economic", *BEHAVIOUR)]
         keys += [f"actors.{a.id}.{f}.{i}" for f in ("positions", "salience") for i in scen.issues]
-    keys += [f"relations.{i}.{j}" for i, j in scen.relations]
+    written = scen.resolved.get("relations", {})
+    keys += [f"relations.{i}.{j}" for i, j in scen.relations if j in written.get(i, {})]
     keys += [f"expectations.{i}.{j}" for i, j in scen.expectations]
     ids = list(scen.actor_ids)
     keys += [f"trade.{i}.{j}" for i, j in scen.trade if ids.index(i) < ids.index(j)]
