@@ -68,7 +68,7 @@ def fan_chart(dates, quant: dict, pairs, actors, names, title: str, subtitle: st
             ax.axhline(0, color="#444444", lw=0.6)
             for step, label in events:
                 ax.axvline(x[step], color="#555555", lw=0.6, ls=":")
-            ax.set_title(f"{names[a]} – {names[b]}", pad=11)
+            ax.set_title(f"{names[a]} – {names[b]}", pad=18)
             ax.set_ylim(-1.02, 1.02)
             ax.xaxis.set_major_locator(mdates.YearLocator())
             ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
@@ -80,9 +80,17 @@ def fan_chart(dates, quant: dict, pairs, actors, names, title: str, subtitle: st
         axes.flat[0].legend(loc="lower left", fontsize=7.5)
         # number the scheduled events on every panel and list them once, below
         for ax in axes.flat[:n]:
+            groups: dict[int, list[str]] = {}
             for k, (step, _) in enumerate(events, 1):
-                ax.annotate(str(k), (x[step], 1.0), xycoords=("data", "axes fraction"), fontsize=6.5,
-                            ha="center", va="bottom", color="#555555")
+                groups.setdefault(step, []).append(str(k))
+            prev, lift = None, 0
+            for step, nums in sorted(groups.items()):
+                # events a month or two apart would print over each other: stagger them
+                lift = 7 if prev is not None and step - prev <= 2 and lift == 0 else 0
+                prev = step
+                ax.annotate(",".join(nums), (x[step], 1.0), xycoords=("data", "axes fraction"), fontsize=6.5,
+                            ha="center", va="bottom", color="#555555", xytext=(0, lift),
+                            textcoords="offset points")
         bottom = 0.0
         if events:
             lines = [f"{k} {label} ({dates[step]})" for k, (step, label) in enumerate(events, 1)]
