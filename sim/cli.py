@@ -22,6 +22,7 @@ examples:
   alignsim report results/war                     one self-contained HTML briefing
   alignsim landscape examples/landscape_syria_2016.toml
   alignsim validate                               stylized facts of the 2024-2025 case
+  alignsim dashboard june_war_pivot               the interactive page on http://127.0.0.1:8765/
 
 A SCENARIO is a path to a .toml file, or the name of one in ./scenarios (or --dir).
 Bad input prints one line naming the file, key path, value and what is allowed, and exits 2.
@@ -122,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("--top", type=int, default=None, help="show only the K lowest-energy configurations")
     from .experiment import add_experiment_parser
     add_experiment_parser(sub)
+
+    from .dashboard import add_arguments as dashboard_arguments
+    db = sub.add_parser("dashboard", help="serve the interactive page in a browser (127.0.0.1 only)",
+                        description="Serve a page on 127.0.0.1 to change actor parameters and shocks and watch a "
+                                    "small ensemble respond, step through a single run, and save the changes as a "
+                                    "scenario file. Needs the dashboard extra: pip install 'alignsim[dashboard]'.")
+    dashboard_arguments(db)
 
     va = sub.add_parser("validate", help="check the flagship scenarios against stylized facts (docs/VALIDATION.md)",
                         description="Run baseline_2024 and june_war_pivot and check documented stylized facts of "
@@ -260,6 +268,11 @@ def cmd_validate(args) -> int:
     return validate_main(seed=args.seed, runs=args.runs)
 
 
+def cmd_dashboard(args) -> int:
+    from .dashboard import dashboard_main
+    return dashboard_main(args.scenario, args.port, args.host, args.dir)
+
+
 def cmd_experiment(args) -> int:
     from .experiment import cmd_experiment as run
     return run(args)
@@ -270,7 +283,7 @@ def cmd_report(args) -> int:
     return run(args)
 
 
-COMMANDS = {"experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate, "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
+COMMANDS = {"dashboard": cmd_dashboard, "experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate, "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
 
 
 def main(argv=None) -> int:

@@ -15,15 +15,15 @@ takes the server down.
 
 from __future__ import annotations
 
+import atexit
 import functools
-import hashlib
 import math
 import re
 import tempfile
 import threading
 import time
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -173,7 +173,7 @@ def controls(data: dict) -> list[Control]:
         when = (f"{s['at']}" if "at" in s else f"random, {describe(s.get('hazard', 0))} per month")
         out.append(Control(f"shocks.{sid}.enabled", label, "shocks", "switch", 0, 1,
                            bool(s.get("enabled", True)), when))
-        out.append(Control(f"shocks.{sid}.intensity", f"{label}: intensity", "shocks", "share", 0.0, 1.0,
+        out.append(Control(f"shocks.{sid}.intensity", "Intensity", "shocks", "share", 0.0, 1.0,
                            normalise(s.get("intensity", 1.0)), when))
     return out
 
@@ -346,76 +346,16 @@ class Base:
 
 # ---- the one load path: scenario.load(path, overrides), as `alignsim run --set`
 
-_OPTIONAL_SHOCK_FIELDS = {"enabled": True, "intensity": 1.0}
-_MATERIALISED: dict = {}
-_MAT_LOCK = threading.Lock()
-_MAT_DIR: Path | None = None
-
-
-def settable_keys(path) -> set[str]:
-    """Keys `--set` accepts on this file today (scenario.apply_overrides)."""
-    return set(scenario.leaf_paths(scenario.with_defaults(scenario.resolve_file(path))))
-
-
 def load(path, overrides=()) -> scenario.Scenario:
-    """scenario.load(path, overrides), the same as `alignsim run PATH --set ...`.
-
-    One gap is bridged here: `--set` accepts only keys present in the file (after
-    scenario.with_defaults), and a shock's `enabled` and `intensity`, or a salience
-    entry, are optional in a file. When an override names such an absent key, the page
-    loads a stand-in file that `extends` the base and writes those keys with the values
-    the parser would have used anyway, then applies the same overrides to it through
-    scenario.load. The stand-in resolves to the same parameters and the same calibration
-    reference as the base (it has the same `extends` root), so the numbers do not change;
-    a test checks this. Once `scenario.with_defaults` fills these defaults itself, the
-    stand-in is never needed (see the note to the lead in the dashboard report)."""
-    path = Path(path)
-    overrides = tuple(overrides)
-    keys = [o.split("=", 1)[0].strip() for o in overrides]
-    settable = settable_keys(path) if overrides else set()
-    missing = [k for k in keys if k not in settable]
-    if not missing:
-        return scenario.load(path, overrides)
-    stand_in = _stand_in(path, missing)
-    if stand_in is None:   # an unknown key: let scenario.load name it, against the real file
-        return scenario.load(path, overrides)
-    try:
-        scen = scenario.load(stand_in, overrides)
-    except ScenarioError as exc:
-        raise ScenarioError(str(path) + " --set", exc.keypath, exc.value, exc.allowed) from None
-    return replace(scen, path=path)
+    """scenario.load(path, overrides): exactly what `alignsim run PATH --set ...` loads."""
+    return scenario.load(Path(path), tuple(overrides))
 
 
-def _stand_in(path: Path, missing) -> Path | None:
-    data = scenario.resolve_file(path)
-    issues = list(data.get("issues", {}))
-    tables: dict[str, dict] = {}
-    for k in missing:
-        parts = k.split(".")
-        if len(parts) == 3 and parts[0] == "shocks" and parts[2] in _OPTIONAL_SHOCK_FIELDS \
-                and isinstance(data.get("shocks", {}).get(parts[1]), dict):
-            tables.setdefault(f"shocks.{parts[1]}", {})[parts[2]] = _OPTIONAL_SHOCK_FIELDS[parts[2]]
-        elif len(parts) == 4 and parts[0] == "actors" and parts[2] == "salience" and parts[3] in issues \
-                and isinstance(data.get("actors", {}).get(parts[1]), dict):
-            # write the whole table: a partial one would zero the unlisted issues
-            tables[f"actors.{parts[1]}.salience"] = _salience_defaults(data["actors"][parts[1]], issues)
-        else:
-            return None
-    body = [f"extends = {toml_literal(str(path.resolve()))}", ""]
-    for t in sorted(tables):
-        body.append(f"[{t}]")
-        body += [f"{toml_key(k)} = {toml_literal(v)}" for k, v in tables[t].items()]
-        body.append("")
-    text = "\n".join(body)
-    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
-    global _MAT_DIR
-    with _MAT_LOCK:
-        if _MAT_DIR is None:
-            _MAT_DIR = Path(tempfile.mkdtemp(prefix="alignsim-dashboard-"))
-        p = _MAT_DIR / f"{path.stem}-{digest}.toml"
-        if not p.exists():
-            p.write_text(text)
-    return p
+@atexit.register
+def _cleanup() -> None:
+    import shutil
+    for out in list(_FOLDERS.values()):
+        shutil.rmtree(out.parent, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- results
@@ -446,7 +386,7 @@ class Result:
 
     def mutual_at(self, t: int) -> np.ndarray:
         if t not in self._mut:
-            self._mut[t] = mutual(self.ens.alignment[:, t])
+            self._mut[t] = mutual(self.ens.alignment[:, t].astype(np.float64))
         return self._mut[t]
 
 
@@ -454,8 +394,10 @@ QCOLS = results.QCOLS
 
 
 def mutual_quantiles(e: Ensemble) -> np.ndarray:
-    """Exactly what results.quantile_rows computes for the mutual rows of quantiles.csv."""
-    return np.quantile(mutual(e.alignment), results.QUANTILES, axis=0)
+    """Quantiles over runs of mutual alignment, (5, T+1, N, N), computed as `alignsim run`
+    computes quantiles.csv (sim/store.py: float64 mutual alignment of the stored float32
+    directed alignment, numpy's default quantile), so the page shows the file's numbers."""
+    return np.quantile(mutual(e.alignment.astype(np.float64)), results.QUANTILES, axis=0)
 
 
 @functools.lru_cache(maxsize=4)
@@ -525,26 +467,70 @@ def default_pairs(scen) -> list[tuple[str, str]]:
     return [tuple(sorted(p, key=ids.index)) for p in scen.key_pairs]
 
 
-# --------------------------------------------------------------------------- CSV
+# --------------------------------------------------------------------------- downloads
+
+_FOLDERS: dict = {}
+_FOLDERS_LOCK = threading.Lock()
+_KEEP_FOLDERS = 3
 
 
-def _csv(header, rows) -> bytes:
-    import csv
+def result_folder(path, overrides, runs: int, seed: int) -> Path:
+    """A result folder written by `alignsim run` itself (sim.cli.main, in this process) for
+    the page's settings: the downloads are the files the command writes, byte for byte.
+    The last few folders are kept, older ones removed."""
+    import contextlib
     import io
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf)
-    w.writerow(header)
-    w.writerows(rows)
-    return buf.getvalue().encode()
+    import shutil
+
+    from .. import cli
+    key = (str(Path(path).resolve()), stamp(path), tuple(overrides), int(runs), int(seed))
+    with _FOLDERS_LOCK:
+        if key in _FOLDERS and (_FOLDERS[key] / "manifest.json").exists():
+            return _FOLDERS[key]
+        target, ovr = Path(path), tuple(overrides)
+        out = Path(tempfile.mkdtemp(prefix="alignsim-dashboard-run-")) / "result"
+        argv = ["run", str(target), "--runs", str(runs), "--seed", str(seed), "--out", str(out),
+                "--quiet", "--no-figures"]
+        for o in ovr:
+            argv += ["--set", o]
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            rc = cli.main(argv)
+        if rc != 0:
+            shutil.rmtree(out.parent, ignore_errors=True)
+            msg = err.getvalue().strip().replace(str(target), str(path))
+            raise ScenarioError(path, None, "(alignsim run)", msg or f"alignsim run exited with {rc}")
+        _FOLDERS[key] = out
+        while len(_FOLDERS) > _KEEP_FOLDERS:
+            old = _FOLDERS.pop(next(iter(_FOLDERS)))
+            shutil.rmtree(old.parent, ignore_errors=True)
+        return out
+
+
+def _folder_of(r: "Result") -> Path:
+    return result_folder(r.scen.path, r.overrides, r.runs, r.seed)
 
 
 def quantiles_csv(r: Result) -> bytes:
-    """The page's ensemble as `alignsim run` writes quantiles.csv (same rows, same bytes)."""
-    return _csv(["step", "date", "from", "to", "measure", "mean", *QCOLS], results.quantile_rows(r.ens))
+    """quantiles.csv as `alignsim run` writes it for the page's settings."""
+    return (_folder_of(r) / "quantiles.csv").read_bytes()
 
 
 def final_csv(r: Result) -> bytes:
-    return _csv(["from", "to", "median", "p_above_0.5", "p_between", "p_below_-0.5"], results.final_rows(r.ens))
+    return (_folder_of(r) / "final.csv").read_bytes()
+
+
+def tables_zip(r: Result) -> bytes:
+    """Every table and the manifest of the `alignsim run` folder (not the arrays)."""
+    import io
+    import zipfile
+    folder = _folder_of(r)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(folder.iterdir()):
+            if p.suffix in (".csv", ".json"):
+                z.write(p, p.name)
+    return buf.getvalue()
 
 
 def command(base_name: str, runs: int, seed: int, overrides=()) -> str:
