@@ -165,8 +165,9 @@ def _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r, pri
             hostile = max(-a[r, i, j], 0.0)
             impose = resolve[r, i] * _clip((hostile - theta) / (1.0 - theta), 0.0, 1.0) * (1.0 - 0.5 * share[r, i, j])
             join = 0.0
-            for q in range(n):
-                join += max(a[r, i, q], 0.0) * s_prev[r, q, j]
+            if hostile > 0.0:   # joining needs a rival; most pairs are friendly
+                for q in range(n):
+                    join += max(a[r, i, q], 0.0) * s_prev[r, q, j]
             lifted = _clip(sanction[r, i, j] - relief[r, i, j], 0.0, 1.0)
             prim[r, i, j] = _clip(impose + w[r, JOIN] * join * hostile + lifted, 0.0, 1.0)
             sec[r, i, j] = _clip(secondary[r, i, j] - relief[r, i, j], 0.0, 1.0)

@@ -40,7 +40,7 @@ class Compiled:
         return f
 
     def noise(self, t: int) -> np.ndarray:
-        return rng.normal(rng.combine(self.noise_keys, np.uint64(t)))
+        return rng.normal_field(self.noise_keys, t, np.empty(self.noise_keys.shape))
 
 
 def _draw(nominal_only: bool, run_values: dict | None):

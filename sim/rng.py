@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from numba import vectorize
+from numba import njit, vectorize
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -48,14 +48,6 @@ def uniform(key):
     return (float(mix(key) >> np.uint64(11)) + 0.5) * _TWO53
 
 
-@vectorize(["float64(uint64)"], cache=True)
-def normal(key):
-    """Standard normal by Box-Muller from two independent uniforms of the key."""
-    u1 = uniform(key)
-    u2 = uniform(combine(key, _SEED2))
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-
-
 def name_key(*parts: object) -> np.uint64:
     """A stable 64-bit key for names (not Python's salted hash())."""
     digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
@@ -66,3 +58,26 @@ def run_keys(seed: int, runs: np.ndarray, purpose: str) -> np.ndarray:
     """Key per run for one purpose: shape (R,)."""
     base = combine(name_key("alignsim", int(seed)), name_key(purpose))
     return combine(base, np.asarray(runs, dtype=np.uint64))
+
+
+@njit(cache=True)
+def normal_pair(key):
+    """Two independent standard normals by Box-Muller from two uniforms of the key."""
+    u1 = uniform(key)
+    u2 = uniform(combine(key, _SEED2))
+    rad = np.sqrt(-2.0 * np.log(u1))
+    return rad * np.cos(2.0 * np.pi * u2), rad * np.sin(2.0 * np.pi * u2)
+
+
+@njit(cache=True)
+def normal_field(keys, step, out):
+    """The alignment noise of one step, in one fused pass: out[r, i, j] and out[r, j, i] are the
+    two normals of the key of the pair {i, j} (i < j) at this step; 0 on the diagonal."""
+    t = np.uint64(step)
+    n = keys.shape[1]
+    for r in range(keys.shape[0]):
+        for i in range(n):
+            out[r, i, i] = 0.0
+            for j in range(i + 1, n):
+                out[r, i, j], out[r, j, i] = normal_pair(combine(keys[r, i, j], t))
+    return out
