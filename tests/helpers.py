@@ -8,14 +8,13 @@ names only what its mechanism needs.
 
 from __future__ import annotations
 
-import json
-import math
 from pathlib import Path
 
 import numpy as np
 
 import sim.scenario
 from sim.ensemble import simulate
+from sim.tomlout import toml_literal
 from sim.params import compile as compile_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,25 +29,7 @@ DEFAULT_ACTOR = {
 }
 
 
-def toml_value(v) -> str:
-    """A Python value as a TOML value (inline tables for dicts)."""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError(f"TOML test values must be finite, got {v}")
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
-    if isinstance(v, (np.floating, np.integer)):
-        return toml_value(v.item())
-    raise TypeError(f"cannot write {type(v).__name__} as TOML")
+toml_value = toml_literal   # one TOML writer for the package and the tests
 
 
 def _table(name: str, fields: dict) -> str:

@@ -16,6 +16,7 @@ import pytest
 from sim import scenario
 from sim.cli import main
 from sim.dashboard import DEFAULT_HOST, dashboard_main, export, serve, state
+from sim.tomlout import toml_key, toml_literal
 from sim.ensemble import run_ensemble
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,10 +183,10 @@ def test_export_text_has_only_changes_and_parses(base, folder):
 
 def test_strings_and_keys_round_trip():
     for s in ['plain', 'quote " and \\ backslash', "tab\tnew\nline", "ünïcødé ☀ 🚀", ""]:
-        assert tomllib.loads(f"v = {state.toml_literal(s)}")["v"] == s
-    assert tomllib.loads(f'{state.toml_key("a b.c")} = 1') == {"a b.c": 1}
+        assert tomllib.loads(f"v = {toml_literal(s)}")["v"] == s
+    assert tomllib.loads(f'{toml_key("a b.c")} = 1') == {"a b.c": 1}
     with pytest.raises(ValueError):
-        state.toml_literal(float("nan"))
+        toml_literal(float("nan"))
 
 
 def test_saved_scenario_reproduces_the_page(folder, tmp_path):

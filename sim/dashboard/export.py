@@ -2,7 +2,7 @@
 
 The writer is hand-written rather than tomli-w: what it writes is a handful of scalar,
 boolean and flat inline-table values under `[actors.ID]` / `[shocks.NAME]` tables, which
-the twenty lines of `state.toml_literal` cover, and it keeps comments (provenance, the
+the twenty lines of `sim.tomlout.toml_literal` cover, and it keeps comments (provenance, the
 command that reproduces the page) that tomli-w cannot write. Every file written is read
 back with tomllib and loaded with scenario.load before it is kept (see `save`).
 """
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import scenario
 from ..errors import ScenarioError
+from ..tomlout import toml_key, toml_literal
 from . import state
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -41,7 +42,7 @@ def _split(key: str) -> tuple[str, str]:
     """'actors.china.salience.world_order' -> ('actors.china', 'salience.world_order')."""
     parts = key.split(".")
     cut = 2 if len(parts) >= 3 else len(parts) - 1
-    return ".".join(parts[:cut]), ".".join(state.toml_key(p) for p in parts[cut:])
+    return ".".join(parts[:cut]), ".".join(toml_key(p) for p in parts[cut:])
 
 
 def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, extends: str,
@@ -57,12 +58,12 @@ def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, exten
         "# Only the values changed on the page are here; everything else comes from the file it extends.",
         f"# The page showed {runs} runs with seed {seed}; to reproduce its numbers:",
         f"#   alignsim run {run_path} --runs {runs} --seed {seed}",
-        f"extends = {state.toml_literal(extends)}",
+        f"extends = {toml_literal(extends)}",
         "",
         "[scenario]",
-        f"name = {state.toml_literal(name)}",
-        f"title = {state.toml_literal(title)}",
-        f"description = {state.toml_literal(desc)}",
+        f"name = {toml_literal(name)}",
+        f"title = {toml_literal(title)}",
+        f"description = {toml_literal(desc)}",
     ]
     tables: dict[str, list[str]] = {}
     for c in base.controls:
@@ -70,7 +71,7 @@ def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, exten
             table, key = _split(c.key)
             was = state.describe(c.base)
             tables.setdefault(table, []).append(
-                f"{key} = {state.toml_literal(edits[c.key])}    # was {was}")
+                f"{key} = {toml_literal(edits[c.key])}    # was {was}")
     for table, rows in tables.items():
         out += ["", f"[{table}]", *rows]
     return "\n".join(out) + "\n"
