@@ -153,7 +153,7 @@ def cmd_run(args) -> int:
 
     from . import executor as ex
     from . import results, scenario
-    from .ensemble import Job
+    from .ensemble import Job, warm_up
     from .store import ResultFolder, run_job
 
     scen = scenario.load(find_scenario(args.scenario, args.dir), args.overrides)
@@ -177,6 +177,10 @@ def cmd_run(args) -> int:
                         "at": scen.date(s.at) if s.at is not None else None} for s in scen.shocks],
             "versions": results.versions()}
     folder = ResultFolder(out, job, meta, resume=args.resume is not None, overwrite=args.overwrite)
+    if not args.quiet:
+        print("compiling the model (the first run after installing takes a few seconds)...", file=sys.stderr,
+              end="\r", flush=True)
+    warm_up(scen, job.with_analysis)
     t0 = time.perf_counter()
     executor = ex.make(args.backend, args.workers, args.scheduler, args.runs * steps)
     bar = None

@@ -146,6 +146,12 @@ def run_chunk(job: Job, index: int) -> ChunkResult:
                        time.perf_counter() - t0, rss)
 
 
+def warm_up(scen: Scenario, analysis: bool = True) -> None:
+    """Compile the model's kernels (numba) on a one-run job, so a first run's timing and progress
+    bar measure the model, not the compiler. From the second run on this loads a cache (~0.1 s)."""
+    run_chunk(Job(scen, 0, 1, 1, 1, "summary", None, analysis), 0)
+
+
 class ChunkFn:
     """A picklable callable: chunk index -> ChunkResult, for any executor."""
 
