@@ -46,15 +46,14 @@ class Compiled:
 def _draw(nominal_only: bool, run_values: dict | None):
     """The draw function for a compile: medians, explicit per-run values (experiments), or
     the scenario's distributions."""
-    if nominal_only:
-        return lambda v, key, seed, runs: np.full(np.shape(runs), nominal(v))
+    base = (lambda v, key, seed, runs: np.full(np.shape(runs), nominal(v))) if nominal_only else draw
     if not run_values:
-        return draw
+        return base
 
     def drawn(v, key, seed, runs):
         if key in run_values:   # indexed by global run number, so chunking cannot matter
             return np.asarray(run_values[key], dtype=np.float64)[runs]
-        return draw(v, key, seed, runs)
+        return base(v, key, seed, runs)
     return drawn
 
 
@@ -69,10 +68,15 @@ def _matrix(draw, values: dict, ids, seed, runs, prefix: str, written: dict, def
     return out
 
 
-def reference_drive(scen: Scenario) -> np.ndarray:
-    """Mechanism drive at step 0 of the calibration scenario at nominal values: (1, N, N)."""
+def reference_drive(scen: Scenario, w: np.ndarray) -> np.ndarray:
+    """Mechanism drive at step 0 of the calibration scenario at nominal values, with each run's
+    own dynamics weights w (R, len(PARAMETERS)): (R, N, N). The weights are the run's, so a run
+    that weighs a mechanism differently (an override, a distribution, an experiment) still starts
+    at rest and differs in how it responds, not in where it drifts."""
     ref = scen.reference or scen
-    c = compile(ref, 0, [0], steps=0, nominal_only=True, calibrate=False)
+    local = np.arange(w.shape[0])
+    weights = {f"dynamics.{k}": w[:, col] for col, k in enumerate(PARAMETERS)}
+    c = compile(ref, 0, local, steps=0, nominal_only=True, calibrate=False, run_values=weights)
     return initial_drive(c.initial, c.static)
 
 
@@ -80,7 +84,7 @@ def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
             nominal_only: bool = False, calibrate: bool = True, run_values: dict | None = None) -> Compiled:
     """Per-run arrays for `runs`. nominal_only uses each distribution's median; run_values maps
     a parameter key path (as for --set) to an array of values indexed by global run number."""
-    if run_values:
+    if run_values and not nominal_only:
         known = set(parameter_keys(scen))
         for key in run_values:
             if key not in known:
@@ -133,7 +137,7 @@ def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
     static = replace(static, chronic=chronic)
     if calibrate:
         # 0.95 caps |atanh| at 1.83 so a file's +-1 does not become an infinite pull
-        affinity = (np.arctanh(np.clip(a0, -0.95, 0.95)) - reference_drive(scen)) * offdiag
+        affinity = (np.arctanh(np.clip(a0, -0.95, 0.95)) - reference_drive(scen, w)) * offdiag
         static = replace(static, affinity=affinity)
     schedules = [schedule(s, seed, runs, steps, draw) for s in scen.shocks] if steps > 0 else []
     pair_keys = np.array([[rng.name_key("pair", a, b) for b in ids] for a in ids], dtype=np.uint64)

@@ -635,3 +635,12 @@ def test_twenty_actor_scenario_runs_clean(tmp_path):
     assert np.all(a[:, :, np.arange(20), np.arange(20)] == 0)
     assert ens.arrays["threat"].min() >= 0 and ens.arrays["threat"].max() <= 1
     assert ens.arrays["trade"].min() >= 0
+
+
+@pytest.mark.parametrize("override", ["dynamics.w_interest=1.5", "dynamics.join_sanctions=2",
+                                      "dynamics.evasion=3", "dynamics.sanction_threshold=0.3"])
+def test_weight_overrides_keep_the_baseline_at_rest(override):
+    """The calibration uses each run's own weights: a weight changes responses, not the rest point."""
+    scen = scenario.load(SCENARIOS / "baseline_2024.toml",
+                         overrides=["dynamics.noise=0", "shocks.background_clash.hazard=0", override])
+    assert _max_drift(scen, nominal_only=True) < 1e-9
