@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=_positive(int), default=None, help="worker processes (default: all cores)")
     r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
     r.add_argument("--chunk-size", type=_positive(int), default=None,
-                   help="runs per chunk (default 2000; a resumed run keeps its own)")
+                   help="runs per chunk (default: about an eighth of the runs, 250 to 2000; a resumed run keeps its own)")
     r.add_argument("--no-analysis", action="store_true", help="skip coalitions and balance per run (faster)")
     r.add_argument("--no-figures", action="store_true", help="skip drawing figures")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
