@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, plot
-from .alignment import mutual
-from .ensemble import Ensemble  # noqa: F401  (quantile_rows on in-memory ensembles)
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QCOLS = ("q05", "q25", "q50", "q75", "q95")
@@ -37,40 +35,8 @@ def json_default(o):
     return str(o)
 
 
-def quantile_rows(e: Ensemble):
-    """Tidy rows: one per step, pair and measure (mutual for i<j, directed for i!=j)."""
-    scen = e.scenario
-    ids = scen.actor_ids
-    a = e.alignment
-    m = mutual(a)
-    qm = np.quantile(m, QUANTILES, axis=0)            # (5, T+1, N, N)
-    qd = np.quantile(a, QUANTILES, axis=0)
-    mean_m, mean_d = m.mean(axis=0), a.mean(axis=0)
-    n = len(ids)
-    for t in range(e.steps + 1):
-        date = scen.date(t)
-        for i in range(n):
-            for j in range(n):
-                if i == j:
-                    continue
-                if i < j:
-                    yield [t, date, ids[i], ids[j], "mutual", *_fmt(mean_m[t, i, j], qm[:, t, i, j])]
-                yield [t, date, ids[i], ids[j], "directed", *_fmt(mean_d[t, i, j], qd[:, t, i, j])]
-
-
 def _fmt(mean, qs):
     return [f"{mean:.5f}", *(f"{q:.5f}" for q in qs)]
-
-
-def final_rows(e: Ensemble):
-    """Per pair at the horizon: median and the share of runs in each band."""
-    ids = e.scenario.actor_ids
-    m = mutual(e.alignment[:, -1].astype(np.float64))
-    for i in range(len(ids)):
-        for j in range(i + 1, len(ids)):
-            v = m[:, i, j]
-            yield [ids[i], ids[j], f"{np.median(v):.4f}", f"{(v > 0.5).mean():.4f}",
-                   f"{((v >= -0.5) & (v <= 0.5)).mean():.4f}", f"{(v < -0.5).mean():.4f}"]
 
 
 def write_csv(path: Path, header, rows) -> None:

@@ -247,11 +247,3 @@ def metric_quantiles(metrics: dict[str, np.ndarray], q=QUANTILES) -> dict[str, d
         d.update({c: qs[k] for k, c in enumerate(QCOLS)})
         out[name] = d
     return out
-
-
-# ------------------------------------------------------------------ result folder
-
-
-def default_steps(e) -> list[int]:
-    """Step 0, every 12th step, and the horizon."""
-    return sorted(set(range(0, e.steps + 1, 12)) | {e.steps})
