@@ -16,10 +16,11 @@ import hashlib
 import numpy as np
 from numba import njit, vectorize
 
+from .vecmath import box_muller
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_SEED2 = np.uint64(0x5EED)
 _TWO53 = 1.0 / 9007199254740992.0
 
 # Compiled ufuncs (numba.vectorize): the same code serves whole arrays and single keys, and
@@ -60,24 +61,48 @@ def run_keys(seed: int, runs: np.ndarray, purpose: str) -> np.ndarray:
     return combine(base, np.asarray(runs, dtype=np.uint64))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
+def uniform_pair(key):
+    """Two independent uniforms in (0, 1) of one key: two consecutive SplitMix64 outputs,
+    mix(key) and mix(key + golden gamma), one mix each."""
+    return uniform(key), uniform(key + _GOLDEN)
+
+
+@njit(cache=True, nogil=True)
 def normal_pair(key):
-    """Two independent standard normals by Box-Muller from two uniforms of the key."""
-    u1 = uniform(key)
-    u2 = uniform(combine(key, _SEED2))
-    rad = np.sqrt(-2.0 * np.log(u1))
-    return rad * np.cos(2.0 * np.pi * u2), rad * np.sin(2.0 * np.pi * u2)
+    """Two independent standard normals by Box-Muller from the two uniforms of the key."""
+    u1, u2 = uniform_pair(key)
+    return box_muller(u1, u2)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def normal_field(keys, step, out):
-    """The alignment noise of one step, in one fused pass: out[r, i, j] and out[r, j, i] are the
-    two normals of the key of the pair {i, j} (i < j) at this step; 0 on the diagonal."""
-    t = np.uint64(step)
-    n = keys.shape[1]
-    for r in range(keys.shape[0]):
-        for i in range(n):
-            out[r, i, i] = 0.0
-            for j in range(i + 1, n):
-                out[r, i, j], out[r, j, i] = normal_pair(combine(keys[r, i, j], t))
+    """The alignment noise of one step, runs innermost: keys and out are (N, N, R), R the
+    runs axis (contiguous). out[i, j, r] and out[j, i, r] are the two normals of
+    normal_pair(combine(keys[i, j, r], step)) for i < j; out[i, i, r] = 0. keys[j, i, r]
+    (j > i) are not read. Returns out.
+
+    Two passes over the runs per pair: one hashing the keys into two scratch rows of
+    uniforms (64-bit integer multiplies: exact, so vectorized or not makes no difference;
+    LLVM vectorizes it with AVX-512's vpmullq, and also without AVX2 by emulating them),
+    then Box-Muller, which LLVM vectorizes (sim/vecmath.py: the same bits in vector lanes
+    and the scalar remainder, so run r's numbers do not depend on its position in the batch
+    or the batch length). Raises ValueError unless keys is (N, N, R) and out has its shape."""
+    n = keys.shape[0]
+    nr = keys.shape[2]
+    if keys.shape[1] != n or out.shape != keys.shape:   # e.g. the old (R, N, N) layout
+        raise ValueError("normal_field: keys and out must both be (N, N, R)")
+    off = _GOLDEN + mix(np.uint64(step))     # combine(k, step) = mix(k + off)
+    u1 = np.empty(nr)
+    u2 = np.empty(nr)
+    for i in range(n):
+        for r in range(nr):
+            out[i, i, r] = 0.0
+        for j in range(i + 1, n):
+            for r in range(nr):
+                u1[r], u2[r] = uniform_pair(mix(keys[i, j, r] + off))
+            for r in range(nr):
+                z1, z2 = box_muller(u1[r], u2[r])
+                out[i, j, r] = z1
+                out[j, i, r] = z2
     return out
