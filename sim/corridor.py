@@ -88,21 +88,30 @@ def build_network(corridors: list[Corridor], actors: list[str]) -> Network:
                    pref, choke_of, np.array([c.opens for c in corridors], dtype=np.int64), chokes)
 
 
-@njit(cache=True)
-def usable(capacity, closure, choke_of, opens, step, r, left):
-    """R2: usable capacity of each corridor of run r: its capacity times the open share of every
-    chokepoint it passes (a product, so one closed strait closes the route), once it has opened."""
-    for c in range(capacity.shape[1]):
+_U = np.uint64   # loop bounds over runs as uint64: numba then drops the negative-index check, and the loop vectorizes
+
+
+@njit(cache=True, error_model="numpy")
+def usable(capacity, closure, choke_of, opens, step, r0, r1, left):
+    """R2: usable capacity of each corridor for runs r0..r1-1: its capacity times the open share of
+    every chokepoint it passes (a product, so one closed strait closes the route), once it has
+    opened. Runs last: capacity, left (C, R); closure (Q, R)."""
+    for c in range(capacity.shape[0]):
         avail = 1.0 if step >= opens[c] else 0.0
-        for q in range(closure.shape[1]):
+        for r in range(_U(r0), _U(r1)):
+            left[c, r] = avail
+        for q in range(closure.shape[0]):
             if choke_of[c, q] > 0.0:
-                avail *= 1.0 - closure[r, q]
-        left[c] = capacity[r, c] * avail
+                for r in range(_U(r0), _U(r1)):
+                    left[c, r] *= 1.0 - closure[q, r]
+        for r in range(_U(r0), _U(r1)):
+            left[c, r] = capacity[c, r] * left[c, r]
 
 
-@njit(cache=True)
-def allocate(pref, left, remaining, asked, frac, flow):
-    """R3: place each routed pair's `remaining` demand on its corridors, fastest first.
+@njit(cache=True, error_model="numpy")
+def allocate(pref, r0, r1, left, remaining, asked, frac, flow):
+    """R3: place each routed pair's `remaining` demand on its corridors, fastest first, for runs
+    r0..r1-1 (runs last: remaining (P, R); left, asked, frac, flow (C, R)).
 
     At each preference level every pair asks its next corridor for what is still unplaced; a
     corridor short of capacity grants all askers the same fraction, so no pair's place in a
@@ -110,33 +119,37 @@ def allocate(pref, left, remaining, asked, frac, flow):
     n_c = left.shape[0]
     for level in range(pref.shape[1]):
         for c in range(n_c):
-            asked[c] = 0.0
+            for r in range(_U(r0), _U(r1)):
+                asked[c, r] = 0.0
         for p in range(pref.shape[0]):
             c = pref[p, level]
             if c >= 0:
-                asked[c] += remaining[p]
+                for r in range(_U(r0), _U(r1)):
+                    asked[c, r] += remaining[p, r]
         for c in range(n_c):
-            frac[c] = min(1.0, left[c] / asked[c]) if asked[c] > 0.0 else 0.0
-        for c in range(n_c):
-            asked[c] = 0.0   # reused as this level's placed volume
+            for r in range(_U(r0), _U(r1)):
+                frac[c, r] = min(1.0, left[c, r] / asked[c, r]) if asked[c, r] > 0.0 else 0.0
+                asked[c, r] = 0.0   # reused as this level's placed volume
         for p in range(pref.shape[0]):
             c = pref[p, level]
             if c >= 0:
-                g = remaining[p] * frac[c]
-                remaining[p] -= g
-                asked[c] += g
+                for r in range(_U(r0), _U(r1)):
+                    g = remaining[p, r] * frac[c, r]
+                    remaining[p, r] -= g
+                    asked[c, r] += g
         for c in range(n_c):
-            left[c] = max(left[c] - asked[c], 0.0)
-            flow[c] += asked[c]
+            for r in range(_U(r0), _U(r1)):
+                left[c, r] = max(left[c, r] - asked[c, r], 0.0)
+                flow[c, r] += asked[c, r]
 
 
 def availability(net: Network, closure: np.ndarray, step: int) -> np.ndarray:
     """Share of each corridor's capacity usable: (R, C). closure: (R, Q) in [0, 1]."""
-    ones = np.ones((closure.shape[0], net.n_corridors))
-    out = np.empty_like(ones)
-    for r in range(closure.shape[0]):
-        usable(ones, np.ascontiguousarray(closure, dtype=np.float64), net.choke_of, net.opens, step, r, out[r])
-    return out
+    runs = closure.shape[0]
+    out = np.empty((net.n_corridors, runs))
+    usable(np.ones((net.n_corridors, runs)), np.ascontiguousarray(np.asarray(closure, dtype=np.float64).T),
+           net.choke_of, net.opens, step, 0, runs, out)
+    return out.T.copy()
 
 
 def route(net: Network, demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -144,12 +157,11 @@ def route(net: Network, demand: np.ndarray, capacity: np.ndarray) -> tuple[np.nd
     The model itself calls `allocate` from its compiled step; this is the same rule for callers
     outside it (tests, analyses)."""
     demand = np.asarray(demand, dtype=np.float64)
-    capacity = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (demand.shape[0], net.n_corridors))
-    delivered = np.empty_like(demand)
-    flow = np.zeros((demand.shape[0], net.n_corridors))
-    scratch = np.empty((2, net.n_corridors))
-    for r in range(demand.shape[0]):
-        remaining, left = demand[r].copy(), capacity[r].copy()
-        allocate(net.pref, left, remaining, scratch[0], scratch[1], flow[r])
-        delivered[r] = demand[r] - remaining
-    return delivered, flow
+    runs = demand.shape[0]
+    capacity = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (runs, net.n_corridors))
+    remaining = np.array(demand.T, order="C")
+    left = np.array(capacity.T, order="C")   # a writable copy (capacity may be a broadcast view)
+    flow = np.zeros((net.n_corridors, runs))
+    scratch = np.empty((2, net.n_corridors, runs))
+    allocate(net.pref, 0, runs, left, remaining, scratch[0], scratch[1], flow)
+    return demand - remaining.T, flow.T.copy()

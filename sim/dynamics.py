@@ -3,22 +3,28 @@
 `step` advances R runs by one month. The Mesa model calls it with R = 1; the ensemble
 calls it with thousands. Equations are in docs/MODEL.md, section Details, in this order.
 
-Each submodel is a small function of one run's arrays, compiled with numba; `_step_runs`
-loops over the runs and calls them in order. Why compiled loops rather than numpy over the
-run axis: with 5-40 actors each numpy operation touches a few hundred kB, so a step was a few
-hundred passes over memory plus Python overhead; one fused pass per run is several times
-faster, and every run is still computed by exactly the same code whatever the batch.
-IEEE semantics are kept (no fastmath), so results do not depend on the batch size.
+Each submodel is a small compiled (numba) function; `_step_runs` calls them in order on a
+block of runs at a time. Memory is laid out with the runs axis LAST (matrix [i, j, r]), and
+every innermost loop runs over the runs of the block, so the CPU does several runs per
+instruction (SIMD) and sums over third parties are independent across runs instead of one long
+chain. The State and Static dataclasses still present (R, ...) arrays: they are views of that
+run-last memory (`runs_first`), so callers index [r, i, j] as before.
+
+Why this is exact whatever the batch: runs never interact, each run's numbers come from the same
+sequence of IEEE operations (no fastmath, so no reassociation or fused multiply-add), and the one
+transcendental function, tanh, is built from correctly rounded operations (sim/vecmath.py), so a
+run computed in a vector lane or in the scalar remainder of a loop gets the same bits.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 from numba import njit
 
-from . import corridor
+from . import corridor, vecmath
 
 # float64 throughout: chunks are small enough to stay in cache, so float32 buys little,
 # and float64 keeps tanh/accumulated pulses far from rounding at the +-1 bounds.
@@ -63,7 +69,8 @@ PARAMETERS: dict[str, Parameter] = {
 
 @dataclass(frozen=True)
 class State:
-    """Everything that changes, shape (R, N, N) unless noted; matrices indexed [from, to]."""
+    """Everything that changes, shape (R, N, N) unless noted; matrices indexed [from, to].
+    In the engine these are views of run-last memory (see runs_first)."""
     alignment: np.ndarray     # i's stance toward j
     threat: np.ndarray        # i's threat perception of j, [0, 1]
     expectation: np.ndarray   # support i expects from j when under full pressure, [0, 1]
@@ -78,7 +85,8 @@ class State:
 
 @dataclass(frozen=True)
 class Static:
-    """Per-run constants the rules read (built by params.compile)."""
+    """Per-run constants the rules read (built by params.compile); (R, ...) views of run-last
+    memory once compiled (see runs_first)."""
     offdiag: np.ndarray       # (N, N) 1 off the diagonal
     similarity: np.ndarray    # (R, N, N)
     affinity: np.ndarray      # (R, N, N) the part of 2024 relations the mechanisms do not explain
@@ -95,13 +103,42 @@ class Static:
     chronic: np.ndarray       # (R, N) pressure already present at step 0 (not a call for help)
     w: np.ndarray             # (R, len(PARAMETERS)) dynamics parameters, in PARAMETERS order
 
+    @cached_property
+    def kernel(self) -> tuple:
+        """The arrays in the order _step_runs takes them, runs last (no copy if already so)."""
+        return tuple(runs_last(getattr(self, k)) for k in _STATIC_ARGS)
 
 
-W = {name: k for k, name in enumerate(PARAMETERS)}   # column of each parameter in Static.w
+
+
+W = {name: k for k, name in enumerate(PARAMETERS)}   # row of each parameter in the run-last w
 (INERTIA, NOISE, W_INTEREST, W_SHARED, W_HOSTILITY, W_BALANCE, W_ECONOMIC, W_TRUST, W_SANCTIONS,
  RECIPROCITY, DIPLOMACY, THREAT_MEMORY, EXPECT_LEARN, DAMAGE, ARMS_GAIN, ARMS_ALARM, SANCTION_THETA,
  JOIN, REACH, EVASION, MILITARY_THETA) = range(len(PARAMETERS))
-_JIT = dict(cache=True, nogil=True)
+_STATIC_ARGS = ("similarity", "affinity", "expectation0", "military0", "econ_share", "tolerance", "resolve",
+                "reliability", "volume", "trade_share", "capacity", "chronic", "w")
+_JIT = dict(cache=True, nogil=True, error_model="numpy")   # IEEE division: no Python zero-division branch in the loops
+_U = np.uint64   # run indices as uint64: numba then drops the negative-index check and the loop vectorizes
+
+
+_LAST = {d: (*range(1, d), 0) for d in range(1, 6)}         # transpose axes; np.moveaxis costs
+_FIRST = {d: (d - 1, *range(d - 1)) for d in range(1, 6)}    # ten times more, called ~40 times a month
+
+
+def runs_last(x: np.ndarray) -> np.ndarray:
+    """(R, ...) -> C-contiguous (..., R); free when x is already a runs_first view."""
+    y = x.transpose(_LAST[x.ndim])
+    return y if y.flags.c_contiguous else np.ascontiguousarray(y)
+
+
+def runs_first(x: np.ndarray) -> np.ndarray:
+    """(..., R) run-last memory seen as (R, ...), without copying."""
+    return x.transpose(_FIRST[x.ndim])
+
+
+def block_size(n: int) -> int:
+    """Runs per block: a block's matrices (about 30 of N x N x B doubles) stay in the L2 cache."""
+    return int(max(8, min(256, (4096 // (n * n)) // 8 * 8)))
 
 
 @njit(**_JIT)
@@ -109,339 +146,400 @@ def _clip(x, lo, hi):
     return lo if x < lo else (hi if x > hi else x)
 
 
-# Every kernel takes whole (R, ...) arrays and a run index r, and indexes x[r, i, j]: taking
-# a view x[r] per call costs more than the arithmetic on a 5 x 5 matrix.
+# Every kernel takes whole run-last arrays, matrices [i, j, r] and vectors [i, r], and works on
+# runs r0..r1-1; `acc`-like scratch arrays are indexed by run too.
 
 @njit(**_JIT)
-def _standing_threat(a, mil, r, i, j):
+def _standing_threat(a, mil, i, j, r):
     """T1*: j's hostility toward i times j's share of the pair's military power."""
-    return max(-a[r, j, i], 0.0) * mil[r, j] / max(mil[r, i] + mil[r, j], 1e-12)
+    return max(-a[j, i, r], 0.0) * mil[j, r] / max(mil[i, r] + mil[j, r], 1e-12)
 
 
 @njit(**_JIT)
-def _threat(a, t, mil, conflict, arms, w, r, out):
+def _threat(a, t, mil, conflict, arms, w, r0, r1, alarm, out):
     """T1: T <- clip(m T + (1 - m) T* + attacks received + 0.5 attacks made + alarm, 0, 1)."""
-    n = a.shape[1]
-    m = w[r, THREAT_MEMORY]
+    n = a.shape[0]
     for i in range(n):
         for j in range(n):
             if i == j:
-                out[r, i, j] = 0.0
+                for r in range(_U(r0), _U(r1)):
+                    out[i, j, r] = 0.0
                 continue
-            alarm = 0.0   # j arming my enemies
+            for r in range(_U(r0), _U(r1)):
+                alarm[r] = 0.0   # j arming my enemies
             for q in range(n):
-                alarm += max(-a[r, i, q], 0.0) * arms[r, j, q]
-            x = (m * t[r, i, j] + (1.0 - m) * _standing_threat(a, mil, r, i, j) + conflict[r, j, i]
-                 + 0.5 * conflict[r, i, j] + w[r, ARMS_ALARM] * alarm)
-            out[r, i, j] = _clip(x, 0.0, 1.0)
+                for r in range(_U(r0), _U(r1)):
+                    alarm[r] += max(-a[i, q, r], 0.0) * arms[j, q, r]
+            for r in range(_U(r0), _U(r1)):
+                m = w[THREAT_MEMORY, r]
+                x = (m * t[i, j, r] + (1.0 - m) * _standing_threat(a, mil, i, j, r) + conflict[j, i, r]
+                     + 0.5 * conflict[i, j, r] + w[ARMS_ALARM, r] * alarm[r])
+                out[i, j, r] = _clip(x, 0.0, 1.0)
 
 
 @njit(**_JIT)
-def _military(mil, mil0, conflict, arms, w, r, out):
+def _military(mil, mil0, conflict, arms, w, r0, r1, hit, got, out):
     """M1: attacks erode capability, arms received restore it, within [5%, 300%] of initial."""
-    n = mil.shape[1]
+    n = mil.shape[0]
     for i in range(n):
-        hit = 0.0
-        got = 0.0
+        for r in range(_U(r0), _U(r1)):
+            hit[r] = 0.0
+            got[r] = 0.0
         for j in range(n):
-            hit += conflict[r, j, i]
-            got += arms[r, j, i]
-        x = mil[r, i] * (1.0 - w[r, DAMAGE] * min(hit, 1.0)) + w[r, ARMS_GAIN] * got * mil0[r, i]
-        out[r, i] = _clip(x, 0.05 * mil0[r, i], 3.0 * mil0[r, i])
+            for r in range(_U(r0), _U(r1)):
+                hit[r] += conflict[j, i, r]
+                got[r] += arms[j, i, r]
+        for r in range(_U(r0), _U(r1)):
+            x = mil[i, r] * (1.0 - w[DAMAGE, r] * min(hit[r], 1.0)) + w[ARMS_GAIN, r] * got[r] * mil0[i, r]
+            out[i, r] = _clip(x, 0.05 * mil0[i, r], 3.0 * mil0[i, r])
 
 
 @njit(**_JIT)
-def _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r, prim, sec):
+def _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r0, r1, join, prim, sec):
     """S1/S2: impose on the strongly hostile (damped by the trade at stake), join friends'
     sanctions on one's rivals, add sanction shocks net of relief; secondary from shocks only."""
-    n = a.shape[1]
-    theta = w[r, SANCTION_THETA]
+    n = a.shape[0]
     for i in range(n):
         for j in range(n):
             if i == j:
-                prim[r, i, j] = 0.0
-                sec[r, i, j] = 0.0
+                for r in range(_U(r0), _U(r1)):
+                    prim[i, j, r] = 0.0
+                    sec[i, j, r] = 0.0
                 continue
-            hostile = max(-a[r, i, j], 0.0)
-            impose = resolve[r, i] * _clip((hostile - theta) / (1.0 - theta), 0.0, 1.0) * (1.0 - 0.5 * share[r, i, j])
-            join = 0.0
-            if hostile > 0.0:   # joining needs a rival; most pairs are friendly
-                for q in range(n):
-                    join += max(a[r, i, q], 0.0) * s_prev[r, q, j]
-            lifted = _clip(sanction[r, i, j] - relief[r, i, j], 0.0, 1.0)
-            prim[r, i, j] = _clip(impose + w[r, JOIN] * join * hostile + lifted, 0.0, 1.0)
-            sec[r, i, j] = _clip(secondary[r, i, j] - relief[r, i, j], 0.0, 1.0)
+            for r in range(_U(r0), _U(r1)):
+                join[r] = 0.0
+            for q in range(n):
+                for r in range(_U(r0), _U(r1)):
+                    join[r] += max(a[i, q, r], 0.0) * s_prev[q, j, r]
+            for r in range(_U(r0), _U(r1)):
+                theta = w[SANCTION_THETA, r]
+                hostile = max(-a[i, j, r], 0.0)   # joining needs a rival: 0 for friends
+                impose = (resolve[i, r] * _clip((hostile - theta) / (1.0 - theta), 0.0, 1.0)
+                          * (1.0 - 0.5 * share[i, j, r]))
+                lifted = _clip(sanction[i, j, r] - relief[i, j, r], 0.0, 1.0)
+                prim[i, j, r] = _clip(impose + w[JOIN, r] * join[r] * hostile + lifted, 0.0, 1.0)
+                sec[i, j, r] = _clip(secondary[i, j, r] - relief[i, j, r], 0.0, 1.0)
 
 
 @njit(**_JIT)
-def _pressure(conflict, prim, econ_share, r, out):
+def _pressure(conflict, prim, econ_share, r0, r1, out):
     """N1 (before the chronic part is taken off): attacks plus sanctions by economic weight."""
-    n = prim.shape[1]
+    n = prim.shape[0]
     for j in range(n):
-        p = 0.0
+        for r in range(_U(r0), _U(r1)):
+            out[j, r] = 0.0
         for i in range(n):
-            p += conflict[r, i, j] + prim[r, i, j] * econ_share[r, i]
-        out[j] = p
+            for r in range(_U(r0), _U(r1)):
+                out[j, r] += conflict[i, j, r] + prim[i, j, r] * econ_share[i, r]
 
 
 @njit(**_JIT)
 def _trade(a, prim, sec, pressure, share, tolerance, volume, w, capacity, closure, choke_of, opens,
-           step, pair_i, pair_j, pref, r, exposure, out, left, asked, frac, used, remaining, wanted):
+           step, pair_i, pair_j, pref, r0, r1, exposure, out, left, asked, frac, used, remaining, wanted):
     """R1-R3: demand after sanctions, secondary-sanction cuts and evasion; then routed
     (corridor.usable, corridor.allocate)."""
-    n = a.shape[1]
-    reach = w[r, REACH]
+    n = a.shape[0]
     for i in range(n):
         for j in range(n):
-            e = 0.0   # i's exposure to secondary sanctions for trading with j
+            for r in range(_U(r0), _U(r1)):
+                exposure[i, j, r] = 0.0   # i's exposure to secondary sanctions for trading with j
             for s in range(n):
-                e += share[r, i, s] * sec[r, s, j]
-            exposure[i, j] = e
+                for r in range(_U(r0), _U(r1)):
+                    exposure[i, j, r] += share[i, s, r] * sec[s, j, r]
     for i in range(n):
-        out[r, i, i] = 0.0
+        for r in range(_U(r0), _U(r1)):
+            out[i, i, r] = 0.0
         for j in range(i + 1, n):
-            cut = max(_clip(reach * exposure[i, j] * (1.0 - tolerance[r, i]), 0.0, 1.0),
-                      _clip(reach * exposure[j, i] * (1.0 - tolerance[r, j]), 0.0, 1.0))
-            blocked = max(prim[r, i, j], prim[r, j, i])
-            # a sanctioned actor sells to tolerant friends, under chronic or acute pressure
-            lure = (_clip(pressure[i], 0.0, 1.0) * tolerance[r, j] * max(a[r, j, i], 0.0)
-                    + _clip(pressure[j], 0.0, 1.0) * tolerance[r, i] * max(a[r, i, j], 0.0))
-            factor = (1.0 - blocked) * (1.0 - cut) * (1.0 + w[r, EVASION] * lure)
-            if blocked > 0.0:   # never more trade with a partner that itself sanctions
-                factor = min(factor, 1.0)
-            out[r, i, j] = volume[r, i, j] * factor
-            out[r, j, i] = volume[r, j, i] * factor
+            for r in range(_U(r0), _U(r1)):
+                reach = w[REACH, r]
+                cut = max(_clip(reach * exposure[i, j, r] * (1.0 - tolerance[i, r]), 0.0, 1.0),
+                          _clip(reach * exposure[j, i, r] * (1.0 - tolerance[j, r]), 0.0, 1.0))
+                blocked = max(prim[i, j, r], prim[j, i, r])
+                # a sanctioned actor sells to tolerant friends, under chronic or acute pressure
+                lure = (_clip(pressure[i, r], 0.0, 1.0) * tolerance[j, r] * max(a[j, i, r], 0.0)
+                        + _clip(pressure[j, r], 0.0, 1.0) * tolerance[i, r] * max(a[i, j, r], 0.0))
+                factor = (1.0 - blocked) * (1.0 - cut) * (1.0 + w[EVASION, r] * lure)
+                # never more trade with a partner that itself sanctions
+                factor = min(factor, 1.0) if blocked > 0.0 else factor
+                out[i, j, r] = volume[i, j, r] * factor
+                out[j, i, r] = volume[j, i, r] * factor
     n_pairs = pair_i.shape[0]
     if n_pairs == 0:
         return
-    corridor.usable(capacity, closure, choke_of, opens, step, r, left)
+    corridor.usable(capacity, closure, choke_of, opens, step, r0, r1, left)
     for p in range(n_pairs):
-        wanted[p] = out[r, pair_i[p], pair_j[p]]
-        remaining[p] = wanted[p]
-    used[:] = 0.0
-    corridor.allocate(pref, left, remaining, asked, frac, used)
+        for r in range(_U(r0), _U(r1)):
+            wanted[p, r] = out[pair_i[p], pair_j[p], r]
+            remaining[p, r] = wanted[p, r]
+    for c in range(used.shape[0]):
+        for r in range(_U(r0), _U(r1)):
+            used[c, r] = 0.0
+    corridor.allocate(pref, r0, r1, left, remaining, asked, frac, used)
     for p in range(n_pairs):
-        d = wanted[p] - remaining[p]
-        out[r, pair_i[p], pair_j[p]] = d
-        out[r, pair_j[p], pair_i[p]] = d
+        for r in range(_U(r0), _U(r1)):
+            d = wanted[p, r] - remaining[p, r]
+            out[pair_i[p], pair_j[p], r] = d
+            out[pair_j[p], pair_i[p], r] = d
 
 
 @njit(**_JIT)
-def _dependence(trade, volume, r, out):
+def _dependence(trade, volume, r0, r1, total, out):
     """R4: D[i, j] = delivered trade with j over i's total baseline trade, in [0, 1]."""
-    n = trade.shape[1]
+    n = trade.shape[0]
     for i in range(n):
-        total = 0.0
+        for r in range(_U(r0), _U(r1)):
+            total[r] = 0.0
         for j in range(n):
-            total += volume[r, i, j]
+            for r in range(_U(r0), _U(r1)):
+                total[r] += volume[i, j, r]
         for j in range(n):
-            out[i, j] = _clip(trade[r, i, j] / max(total, 1e-12), 0.0, 1.0)
+            for r in range(_U(r0), _U(r1)):
+                out[i, j, r] = _clip(trade[i, j, r] / max(total[r], 1e-12), 0.0, 1.0)
 
 
 @njit(**_JIT)
-def _support(a, need, dependence, exposure, reliability, tolerance, resolve, arms, w, r, total, military):
+def _support(a, need, dependence, exposure, reliability, tolerance, resolve, arms, w, r0, r1, total, military):
     """P1: backing for friends under pressure: diplomatic; economic (aid damped by the
     secondary-sanctions risk the giver will not tolerate, plus the lifeline of trade a non-hostile
     giver keeps open); military only above a resolve threshold. Arms shocks add."""
-    n = a.shape[1]
-    theta = w[r, MILITARY_THETA]
-    reach = w[r, REACH]
+    n = a.shape[0]
     for i in range(n):
-        mil_share = _clip((resolve[r, i] - theta) / (1.0 - theta), 0.0, 1.0)
         for j in range(n):
             if i == j:
-                total[r, i, j] = 0.0
-                military[r, i, j] = 0.0
+                for r in range(_U(r0), _U(r1)):
+                    total[i, j, r] = 0.0
+                    military[i, j, r] = 0.0
                 continue
-            will = reliability[r, i] * max(a[r, i, j], 0.0) * need[r, j]
-            aid = will * _clip(1.0 - reach * (1.0 - tolerance[r, i]) * exposure[i, j], 0.0, 1.0)
-            lifeline = need[r, j] * dependence[j, i] if a[r, i, j] > 0.0 else 0.0
-            economic = _clip(aid + lifeline, 0.0, 1.0)
-            mil = will * mil_share
-            total[r, i, j] = _clip(0.2 * will + 0.3 * economic + 0.5 * mil + arms[r, i, j], 0.0, 1.0)
-            military[r, i, j] = mil
+            for r in range(_U(r0), _U(r1)):
+                theta = w[MILITARY_THETA, r]
+                mil_share = _clip((resolve[i, r] - theta) / (1.0 - theta), 0.0, 1.0)
+                will = reliability[i, r] * max(a[i, j, r], 0.0) * need[j, r]
+                aid = will * _clip(1.0 - w[REACH, r] * (1.0 - tolerance[i, r]) * exposure[i, j, r], 0.0, 1.0)
+                lifeline = need[j, r] * dependence[j, i, r]   # loaded either way, so the loop vectorizes
+                lifeline = lifeline if a[i, j, r] > 0.0 else 0.0
+                economic = _clip(aid + lifeline, 0.0, 1.0)
+                mil = will * mil_share
+                total[i, j, r] = _clip(0.2 * will + 0.3 * economic + 0.5 * mil + arms[i, j, r], 0.0, 1.0)
+                military[i, j, r] = mil
 
 
 @njit(**_JIT)
-def _expectation(x, support, need, diplomacy, w, r, gap, out):
+def _expectation(x, support, need, diplomacy, w, r0, r1, gap, out):
     """E1: gap[i, j] = support received from j minus what i expected of j at its need; the
     expectation learns from the gap, and summits raise it."""
-    n = x.shape[1]
-    eta = w[r, EXPECT_LEARN]
+    n = x.shape[0]
     for i in range(n):
         for j in range(n):
             if i == j:
-                gap[i, j] = 0.0
-                out[r, i, j] = 0.0
+                for r in range(_U(r0), _U(r1)):
+                    gap[i, j, r] = 0.0
+                    out[i, j, r] = 0.0
                 continue
-            g = support[r, j, i] - x[r, i, j] * need[r, i]
-            gap[i, j] = g
-            out[r, i, j] = _clip(x[r, i, j] + eta * (g + diplomacy[r, i, j] * (1.0 - x[r, i, j])), 0.0, 1.0)
+            for r in range(_U(r0), _U(r1)):
+                g = support[j, i, r] - x[i, j, r] * need[i, r]
+                gap[i, j, r] = g
+                out[i, j, r] = _clip(x[i, j, r] + w[EXPECT_LEARN, r] * (g + diplomacy[i, j, r] * (1.0 - x[i, j, r])),
+                                     0.0, 1.0)
 
 
 @njit(**_JIT)
-def _drive(a, threat, expectation, prim, sec, dependence, similarity, expectation0, share, w, r, out):
+def _drive(a, threat, expectation, prim, sec, dependence, similarity, expectation0, share, w, r0, r1,
+           t_total, both, bal, third, out):
     """A1-A2: the explained part of the target alignment's drive: interests, shared threats,
     hostility, structural balance, trade dependence, trust and sanctions."""
-    n = a.shape[1]
+    n = a.shape[0]
     for i in range(n):
-        t_total = 0.0
+        for r in range(_U(r0), _U(r1)):
+            t_total[r] = 0.0
         for k in range(n):
-            t_total += threat[r, i, k]
+            for r in range(_U(r0), _U(r1)):
+                t_total[r] += threat[i, k, r]
         for j in range(n):
             if i == j:
-                out[i, j] = 0.0
+                for r in range(_U(r0), _U(r1)):
+                    out[i, j, r] = 0.0
                 continue
-            both = 0.0     # shared threat: share of i's threat that j shares
-            bal = 0.0      # Heider: friend of a friend, enemy of an enemy
-            third = 0.0    # j's secondary sanctions on i's partners
+            for r in range(_U(r0), _U(r1)):
+                both[r] = 0.0     # shared threat: share of i's threat that j shares
+                bal[r] = 0.0      # Heider: friend of a friend, enemy of an enemy
+                third[r] = 0.0    # j's secondary sanctions on i's partners
             for k in range(n):
-                both += threat[r, i, k] * threat[r, j, k]
-                bal += a[r, i, k] * a[r, k, j]
-                third += share[r, i, k] * sec[r, j, k]
-            shared = both / t_total if t_total > 1e-12 else 0.0
-            pressure = prim[r, j, i] + 0.5 * prim[r, i, j] + third
-            out[i, j] = (w[r, W_INTEREST] * similarity[r, i, j] + w[r, W_SHARED] * shared
-                         - w[r, W_HOSTILITY] * threat[r, i, j] + w[r, W_BALANCE] * bal / max(n - 2, 1)
-                         + w[r, W_ECONOMIC] * dependence[i, j]
-                         + w[r, W_TRUST] * (expectation[r, i, j] - expectation0[r, i, j])
-                         - w[r, W_SANCTIONS] * pressure)
+                for r in range(_U(r0), _U(r1)):
+                    both[r] += threat[i, k, r] * threat[j, k, r]
+                    bal[r] += a[i, k, r] * a[k, j, r]
+                    third[r] += share[i, k, r] * sec[j, k, r]
+            for r in range(_U(r0), _U(r1)):
+                shared = both[r] / t_total[r] if t_total[r] > 1e-12 else 0.0
+                pressure = prim[j, i, r] + 0.5 * prim[i, j, r] + third[r]
+                out[i, j, r] = (w[W_INTEREST, r] * similarity[i, j, r] + w[W_SHARED, r] * shared
+                                - w[W_HOSTILITY, r] * threat[i, j, r] + w[W_BALANCE, r] * bal[r] / max(n - 2, 1)
+                                + w[W_ECONOMIC, r] * dependence[i, j, r]
+                                + w[W_TRUST, r] * (expectation[i, j, r] - expectation0[i, j, r])
+                                - w[W_SANCTIONS, r] * pressure)
 
 
 @njit(**_JIT)
-def _update(a, drive, affinity, gap, diplomacy, eps, w, r, out):
+def _update(a, drive, affinity, gap, diplomacy, eps, w, r0, r1, out):
     """A4: move a share `inertia` toward tanh(affinity + drive), add event pulses and noise, clip.
     tanh keeps the target inside (-1, 1) however large the drive; the clip only catches pulses
     and noise at the edges."""
-    n = a.shape[1]
+    n = a.shape[0]
     for i in range(n):
         for j in range(n):
             if i == j:
-                out[r, i, j] = 0.0
+                for r in range(_U(r0), _U(r1)):
+                    out[i, j, r] = 0.0
                 continue
-            x = (a[r, i, j] + w[r, INERTIA] * (np.tanh(affinity[r, i, j] + drive[i, j]) - a[r, i, j])
-                 + w[r, RECIPROCITY] * gap[i, j] + w[r, DIPLOMACY] * diplomacy[r, i, j] + w[r, NOISE] * eps[r, i, j])
-            out[r, i, j] = _clip(x, -1.0, 1.0)
+            for r in range(_U(r0), _U(r1)):
+                x = (a[i, j, r] + w[INERTIA, r] * (vecmath.tanh(affinity[i, j, r] + drive[i, j, r]) - a[i, j, r])
+                     + w[RECIPROCITY, r] * gap[i, j, r] + w[DIPLOMACY, r] * diplomacy[i, j, r]
+                     + w[NOISE, r] * eps[i, j, r])
+                out[i, j, r] = _clip(x, -1.0, 1.0)
 
 
 @njit(**_JIT)
 def _step_runs(a, t, x, mil, s_prev, similarity, affinity, x0, mil0, econ_share, tolerance, resolve,
                reliability, volume, share, capacity, chronic, w, conflict, sanction, secondary, relief,
-               arms, diplomacy, closure, eps, step, choke_of, opens, pair_i, pair_j, pref,
+               arms, diplomacy, closure, eps, step, choke_of, opens, pair_i, pair_j, pref, block,
                a_out, t_out, x_out, mil_out, prim, sec, support, mil_support, trade, need):
-    """One month for every run: the submodels in order, each on run r."""
-    r_n, n = a.shape[0], a.shape[1]
-    n_c, n_p = capacity.shape[1], pair_i.shape[0]
-    exposure = np.empty((n, n))
-    dep = np.empty((n, n))
-    gap = np.empty((n, n))
-    drv = np.empty((n, n))
-    press = np.empty(n)
-    left, asked, frac, used = np.empty(n_c), np.empty(n_c), np.empty(n_c), np.empty(n_c)
-    remaining, wanted = np.empty(n_p), np.empty(n_p)
-    for r in range(r_n):
-        _threat(a, t, mil, conflict, arms, w, r, t_out)
-        _military(mil, mil0, conflict, arms, w, r, mil_out)
-        _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r, prim, sec)
-        _pressure(conflict, prim, econ_share, r, press)
+    """One month for every run: the submodels in order, on one block of runs at a time."""
+    n, r_n = a.shape[0], a.shape[2]
+    n_c, n_p = capacity.shape[0], pair_i.shape[0]
+    exposure, dep, gap, drv = np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n))
+    press = np.empty((n, r_n))
+    acc = np.empty((4, r_n))
+    left, asked, frac, used = (np.empty((n_c, r_n)), np.empty((n_c, r_n)), np.empty((n_c, r_n)),
+                               np.empty((n_c, r_n)))
+    remaining, wanted = np.empty((n_p, r_n)), np.empty((n_p, r_n))
+    for r0 in range(0, r_n, block):
+        r1 = min(r0 + block, r_n)
+        _threat(a, t, mil, conflict, arms, w, r0, r1, acc[0], t_out)
+        _military(mil, mil0, conflict, arms, w, r0, r1, acc[0], acc[1], mil_out)
+        _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r0, r1, acc[0], prim, sec)
+        _pressure(conflict, prim, econ_share, r0, r1, press)
         for i in range(n):
-            need[r, i] = _clip(press[i] - chronic[r, i], 0.0, 1.0)
+            for r in range(_U(r0), _U(r1)):
+                need[i, r] = _clip(press[i, r] - chronic[i, r], 0.0, 1.0)
         _trade(a, prim, sec, press, share, tolerance, volume, w, capacity, closure, choke_of, opens, step,
-               pair_i, pair_j, pref, r, exposure, trade, left, asked, frac, used, remaining, wanted)
-        _dependence(trade, volume, r, dep)
-        _support(a, need, dep, exposure, reliability, tolerance, resolve, arms, w, r, support, mil_support)
-        _expectation(x, support, need, diplomacy, w, r, gap, x_out)
-        _drive(a, t_out, x_out, prim, sec, dep, similarity, x0, share, w, r, drv)
-        _update(a, drv, affinity, gap, diplomacy, eps, w, r, a_out)
+               pair_i, pair_j, pref, r0, r1, exposure, trade, left, asked, frac, used, remaining, wanted)
+        _dependence(trade, volume, r0, r1, acc[0], dep)
+        _support(a, need, dep, exposure, reliability, tolerance, resolve, arms, w, r0, r1, support, mil_support)
+        _expectation(x, support, need, diplomacy, w, r0, r1, gap, x_out)
+        _drive(a, t_out, x_out, prim, sec, dep, similarity, x0, share, w, r0, r1, acc[0], acc[1], acc[2],
+               acc[3], drv)
+        _update(a, drv, affinity, gap, diplomacy, eps, w, r0, r1, a_out)
 
 
 @njit(**_JIT)
 def _initial_runs(a, mil, share, resolve, econ_share, tolerance, volume, w, capacity, choke_of, opens,
-                  pair_i, pair_j, pref, t_out, prim, sec, chronic, trade):
+                  pair_i, pair_j, pref, block, t_out, prim, sec, chronic, trade):
     """Step 0: threats at their standing level; sanctions at the fixed point of the actors' own
     decisions (joining a friend's sanctions depends on the friend's own; the map is monotone and
-    bounded, so it converges; 200 is a guard); the pressure this leaves is chronic, not a call for
-    help; trade routed with nothing closed."""
-    r_n, n = a.shape[0], a.shape[1]
-    zero = np.zeros((r_n, n, n))
-    n_c, n_p = capacity.shape[1], pair_i.shape[0]
-    exposure = np.empty((n, n))
-    nxt, nsec = np.empty((r_n, n, n)), np.empty((r_n, n, n))
-    press = np.empty(n)
-    left, asked, frac, used = np.empty(n_c), np.empty(n_c), np.empty(n_c), np.empty(n_c)
-    remaining, wanted = np.empty(n_p), np.empty(n_p)
-    no_closure = np.zeros((r_n, choke_of.shape[1]))
-    for r in range(r_n):
+    bounded, so it converges; 200 is a guard; iterating a run already at its fixed point leaves
+    it there, so a block iterates until its last run settles); the pressure this leaves is
+    chronic, not a call for help; trade routed with nothing closed."""
+    n, r_n = a.shape[0], a.shape[2]
+    zero = np.zeros((n, n, r_n))
+    n_c, n_p = capacity.shape[0], pair_i.shape[0]
+    exposure, nxt, nsec = np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n))
+    press = np.empty((n, r_n))
+    acc = np.empty(r_n)
+    left, asked, frac, used = (np.empty((n_c, r_n)), np.empty((n_c, r_n)), np.empty((n_c, r_n)),
+                               np.empty((n_c, r_n)))
+    remaining, wanted = np.empty((n_p, r_n)), np.empty((n_p, r_n))
+    no_closure = np.zeros((choke_of.shape[1], r_n))
+    for r0 in range(0, r_n, block):
+        r1 = min(r0 + block, r_n)
         for i in range(n):
             for j in range(n):
-                t_out[r, i, j] = 0.0 if i == j else _standing_threat(a, mil, r, i, j)
-                prim[r, i, j] = 0.0
+                for r in range(_U(r0), _U(r1)):
+                    t_out[i, j, r] = 0.0 if i == j else _standing_threat(a, mil, i, j, r)
+                    prim[i, j, r] = 0.0
         for _ in range(200):
-            _sanctions(a, prim, share, resolve, zero, zero, zero, w, r, nxt, nsec)
+            _sanctions(a, prim, share, resolve, zero, zero, zero, w, r0, r1, acc, nxt, nsec)
             same = True
             for i in range(n):
                 for j in range(n):
-                    if nxt[r, i, j] != prim[r, i, j]:
-                        same = False
-                    prim[r, i, j] = nxt[r, i, j]
-                    sec[r, i, j] = nsec[r, i, j]
+                    for r in range(_U(r0), _U(r1)):
+                        same &= nxt[i, j, r] == prim[i, j, r]
+                        prim[i, j, r] = nxt[i, j, r]
+                        sec[i, j, r] = nsec[i, j, r]
             if same:
                 break
-        _pressure(zero, prim, econ_share, r, press)
+        _pressure(zero, prim, econ_share, r0, r1, press)
         for i in range(n):
-            chronic[r, i] = press[i]
+            for r in range(_U(r0), _U(r1)):
+                chronic[i, r] = press[i, r]
         _trade(a, prim, sec, press, share, tolerance, volume, w, capacity, no_closure, choke_of, opens, 0,
-               pair_i, pair_j, pref, r, exposure, trade, left, asked, frac, used, remaining, wanted)
+               pair_i, pair_j, pref, r0, r1, exposure, trade, left, asked, frac, used, remaining, wanted)
 
 
 @njit(**_JIT)
 def _drive_runs(a, threat, expectation, prim, sec, trade, volume, similarity, expectation0, share, w, out):
-    n = a.shape[1]
-    dep = np.empty((n, n))
-    drv = np.empty((n, n))
-    for r in range(a.shape[0]):
-        _dependence(trade, volume, r, dep)
-        _drive(a, threat, expectation, prim, sec, dep, similarity, expectation0, share, w, r, drv)
-        for i in range(n):
-            for j in range(n):
-                out[r, i, j] = drv[i, j]
+    n, r_n = a.shape[0], a.shape[2]
+    dep = np.empty((n, n, r_n))
+    acc = np.empty((4, r_n))
+    _dependence(trade, volume, 0, r_n, acc[0], dep)
+    _drive(a, threat, expectation, prim, sec, dep, similarity, expectation0, share, w, 0, r_n,
+           acc[0], acc[1], acc[2], acc[3], out)
+
+
+class Buffers:
+    """Run-last memory for one state; the engine alternates two, so a month allocates nothing."""
+
+    def __init__(self, runs: int, n: int):
+        self.matrices = [np.empty((n, n, runs)) for _ in range(8)]   # a, t, x, prim, sec, support, mil_support, trade
+        self.vectors = [np.empty((n, runs)) for _ in range(2)]       # mil, need
+
+    def state(self) -> State:
+        a, t, x, prim, sec, support, mil_support, trade = map(runs_first, self.matrices)
+        mil, need = map(runs_first, self.vectors)
+        return State(a, t, x, mil, prim, sec, support, mil_support, trade, need)
+
+
+def step_into(s: State, k: Static, f, step_index: int, eps: np.ndarray, out: Buffers) -> State:
+    """One month for all runs, written into `out` (which must not hold s). eps: (R, N, N)
+    standard normal noise for this step (a runs_first view avoids a copy)."""
+    net = k.network
+    a, t, x, prim, sec, support, mil_support, trade = out.matrices
+    mil, need = out.vectors
+    _step_runs(runs_last(s.alignment), runs_last(s.threat), runs_last(s.expectation), runs_last(s.military),
+               runs_last(s.sanctions), *k.kernel, *map(runs_last, (f.conflict, f.sanction, f.secondary, f.relief,
+                                                                   f.arms, f.diplomacy, f.closure)),
+               runs_last(eps), step_index, net.choke_of, net.opens, net.pair_i, net.pair_j, net.pref,
+               block_size(a.shape[0]), a, t, x, mil, prim, sec, support, mil_support, trade, need)
+    return out.state()
 
 
 def step(s: State, k: Static, f, step_index: int, eps: np.ndarray) -> State:
-    """One month for all runs. eps: (R, N, N) standard normal noise for this step."""
-    shape = s.alignment.shape
-    new = [np.empty(shape) for _ in range(3)]
-    mil = np.empty(s.military.shape)
-    out = [np.empty(shape) for _ in range(5)]
-    need = np.empty(s.military.shape)
-    net = k.network
-    _step_runs(s.alignment, s.threat, s.expectation, s.military, s.sanctions, k.similarity, k.affinity,
-               k.expectation0, k.military0, k.econ_share, k.tolerance, k.resolve, k.reliability, k.volume,
-               k.trade_share, k.capacity, k.chronic, k.w, f.conflict, f.sanction, f.secondary, f.relief,
-               f.arms, f.diplomacy, f.closure, eps, step_index, net.choke_of, net.opens, net.pair_i,
-               net.pair_j, net.pref, new[0], new[1], new[2], mil, *out, need)
-    prim, sec, support, mil_support, trade = out
-    return State(new[0], new[1], new[2], mil, prim, sec, support, mil_support, trade, need)
+    """One month for all runs, in new memory. eps: (R, N, N) standard normal noise for this step."""
+    return step_into(s, k, f, step_index, eps, Buffers(s.alignment.shape[0], s.alignment.shape[1]))
 
 
 def initial_state(k: Static, a0: np.ndarray) -> tuple[State, np.ndarray]:
     """Step-0 state and the chronic pressure (what each actor already lives with)."""
-    shape = a0.shape
-    t0, prim, sec, trade = (np.empty(shape) for _ in range(4))
-    chronic = np.empty(k.military0.shape)
+    runs, n = a0.shape[0], a0.shape[1]
+    b = Buffers(runs, n)
+    a, t0, x, prim, sec, support, mil_support, trade = b.matrices
+    mil, need = b.vectors
+    chronic = np.empty((n, runs))
     net = k.network
-    _initial_runs(a0, k.military0, k.trade_share, k.resolve, k.econ_share, k.tolerance, k.volume, k.w,
-                  k.capacity, net.choke_of, net.opens, net.pair_i, net.pair_j, net.pref, t0, prim, sec,
-                  chronic, trade)
-    z = np.zeros(shape)
-    s = State(a0.copy(), t0, k.expectation0.copy(), k.military0.copy(), prim, sec, z, z.copy(), trade,
-              np.zeros(k.military0.shape))
-    return s, chronic
+    a[...] = runs_last(a0)
+    _initial_runs(a, runs_last(k.military0), runs_last(k.trade_share), runs_last(k.resolve),
+                  runs_last(k.econ_share), runs_last(k.tolerance), runs_last(k.volume), runs_last(k.w),
+                  runs_last(k.capacity), net.choke_of, net.opens, net.pair_i, net.pair_j, net.pref,
+                  block_size(n), t0, prim, sec, chronic, trade)
+    x[...] = runs_last(k.expectation0)
+    mil[...] = runs_last(k.military0)
+    for z in (support, mil_support, need):
+        z[...] = 0.0
+    return b.state(), runs_first(chronic)
 
 
 def initial_drive(s: State, k: Static) -> np.ndarray:
-    """The mechanism drive at a state (used to calibrate the affinity at step 0)."""
-    out = np.empty(s.alignment.shape)
-    _drive_runs(s.alignment, s.threat, s.expectation, s.sanctions, s.secondary, s.trade, k.volume,
-                k.similarity, k.expectation0, k.trade_share, k.w, out)
-    return out
+    """The mechanism drive at a state (used to calibrate the affinity at step 0): (R, N, N)."""
+    n, runs = s.alignment.shape[1], s.alignment.shape[0]
+    out = np.empty((n, n, runs))
+    _drive_runs(*map(runs_last, (s.alignment, s.threat, s.expectation, s.sanctions, s.secondary, s.trade,
+                                 k.volume, k.similarity, k.expectation0, k.trade_share, k.w)), out)
+    return runs_first(out)

@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from . import summary as summ
-from .dynamics import State, step
+from .dynamics import Buffers, State, runs_last, step_into
 from .params import Compiled, compile
 from .scenario import Scenario
 
@@ -28,22 +29,34 @@ def simulate(c: Compiled, on_step=None, record=RECORDED + ("military",)) -> dict
 
     Returns run-major arrays (R, T+1, ...) float32 of the `record`ed state variables."""
     n_runs, n = len(c.runs), len(c.scenario.actors)
-    # step-major while running, so each step's write is one contiguous block
-    buf = {k: np.empty((c.steps + 1, n_runs, n) if k == "military" else (c.steps + 1, n_runs, n, n),
+    buf = {k: np.empty((n_runs, c.steps + 1, n) if k == "military" else (n_runs, c.steps + 1, n, n),
                        dtype=np.float32) for k in record}
     s = c.initial
     _record(buf, 0, s)
+    spare = (Buffers(n_runs, n), Buffers(n_runs, n))   # months alternate between two
+    f = None
     for t in range(1, c.steps + 1):
-        s = step(s, c.static, c.forcing(t), t, c.noise(t))
+        f = c.forcing(t, f)
+        s = step_into(s, c.static, f, t, c.noise(t), spare[t % 2])
         _record(buf, t, s)
         if on_step is not None:
             on_step(n_runs)
-    return {k: np.ascontiguousarray(np.swapaxes(v, 0, 1)) for k, v in buf.items()}
+    return buf
 
 
 def _record(buf: dict, t: int, s: State) -> None:
     for k, arr in buf.items():
-        arr[t] = getattr(s, k)
+        x = runs_last(getattr(s, k))
+        _copy_step(x.reshape(-1, x.shape[-1]), t, arr.reshape(arr.shape[0], arr.shape[1], -1))
+
+
+@njit(cache=True, nogil=True)
+def _copy_step(x, t, out):
+    """out[r, t, m] = x[m, r]: one step of run-last state into run-major float32 records
+    (a transposing copy numpy does several times slower)."""
+    for r in range(x.shape[1]):
+        for m in range(x.shape[0]):
+            out[r, t, m] = x[m, r]
 
 
 def events(c: Compiled) -> list[tuple[int, int, str, str, float]]:

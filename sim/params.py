@@ -13,7 +13,7 @@ import numpy as np
 from . import corridor, interest, rng
 from .actor import BEHAVIOUR
 from .distribution import draw, nominal
-from .dynamics import DTYPE, PARAMETERS, State, Static, initial_drive, initial_state
+from .dynamics import DTYPE, PARAMETERS, State, Static, initial_drive, initial_state, runs_first
 from .scenario import Scenario
 from .shock import Context, Forcing, Schedule, schedule
 
@@ -27,20 +27,21 @@ class Compiled:
     static: Static
     initial: State
     schedules: list[Schedule]
-    noise_keys: np.ndarray     # (R, N, N) uint64, keyed by actor ids
+    noise_keys: np.ndarray     # (N, N, R) uint64, runs last, keyed by actor ids
     context: Context
 
-    def forcing(self, t: int) -> Forcing:
+    def forcing(self, t: int, out: Forcing | None = None) -> Forcing:
+        """The shocks' pushes at step t; written into `out` (cleared first) if given."""
         n = len(self.scenario.actors)
-        f = Forcing.zeros(len(self.runs), n, len(self.context.closable))
+        f = out.clear() if out is not None else Forcing.zeros(len(self.runs), n, len(self.context.closable))
         for sch in self.schedules:
-            x = sch.active[:, t]
-            if x.any():
-                sch.shock.force(f, x, self.context, sch.draws)
+            if sch.any_active[t]:
+                sch.shock.force(f, sch.active[:, t], self.context, sch.draws)
         return f
 
     def noise(self, t: int) -> np.ndarray:
-        return rng.normal_field(self.noise_keys, t, np.empty(self.noise_keys.shape))
+        """(R, N, N) standard normals of step t (a view of run-last memory)."""
+        return runs_first(rng.normal_field(self.noise_keys, t, np.empty(self.noise_keys.shape)))
 
 
 def _draw(nominal_only: bool, run_values: dict | None):
@@ -141,7 +142,7 @@ def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
         static = replace(static, affinity=affinity)
     schedules = [schedule(s, seed, runs, steps, draw) for s in scen.shocks] if steps > 0 else []
     pair_keys = np.array([[rng.name_key("pair", a, b) for b in ids] for a in ids], dtype=np.uint64)
-    noise_keys = rng.combine(rng.run_keys(seed, runs, "noise")[:, None, None], pair_keys[None])
+    noise_keys = rng.combine(rng.run_keys(seed, runs, "noise")[None, None, :], pair_keys[:, :, None])
     return Compiled(scen, seed, runs, steps, static, initial, schedules, noise_keys, ctx)
 
 

@@ -8,6 +8,7 @@ when a type is added. Shocks compose by adding into the channels (clipped downst
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -34,7 +35,8 @@ def register(name: str):
 class Forcing:
     """One step's exogenous pushes, each with a leading run axis.
 
-    Matrices are (R, N, N) indexed [from, to]; closure is (R, Q) per chokepoint.
+    Matrices are (R, N, N) indexed [from, to]; closure is (R, Q) per chokepoint. zeros() makes
+    them views of run-last memory, which the compiled step reads without copying.
     """
     conflict: np.ndarray    # attacker -> defender intensity
     sanction: np.ndarray    # primary sanctions, sender -> target
@@ -46,8 +48,15 @@ class Forcing:
 
     @classmethod
     def zeros(cls, runs: int, n: int, q: int) -> "Forcing":
-        z = lambda: np.zeros((runs, n, n))  # noqa: E731
-        return cls(z(), z(), z(), z(), z(), z(), np.zeros((runs, q)))
+        z = lambda: np.zeros((n, n, runs)).transpose(2, 0, 1)  # noqa: E731
+        return cls(z(), z(), z(), z(), z(), z(), np.zeros((q, runs)).T)
+
+    def clear(self) -> "Forcing":
+        """Zero every channel in place (to reuse the memory for the next step)."""
+        for x in (self.conflict, self.sanction, self.secondary, self.relief, self.arms, self.diplomacy,
+                  self.closure):
+            x.fill(0.0)
+        return self
 
 
 @dataclass(frozen=True)
@@ -270,6 +279,11 @@ class Schedule:
     active: np.ndarray      # (R, T+1) effective intensity (0 when inactive)
     draws: dict             # per-run arrays of the shock's own uncertain fields
 
+    @cached_property
+    def any_active(self) -> np.ndarray:
+        """(T+1,) whether any run has the shock active at each step."""
+        return self.active.any(axis=0)
+
 
 def schedule(shock: Shock, seed: int, runs: np.ndarray, steps: int, draw=draw) -> Schedule:
     """Draw the onsets of one shock for runs, keyed by the shock's name (CRN across scenarios).
@@ -298,7 +312,9 @@ def schedule(shock: Shock, seed: int, runs: np.ndarray, steps: int, draw=draw) -
     c = np.concatenate([np.zeros((n_runs, 1), dtype=np.int64), np.cumsum(onset, axis=1)], axis=1)
     lag = np.clip(t[None, :] + 1 - duration[:, None], 0, None)
     active = (c[:, 1:] - np.take_along_axis(c, lag, axis=1)) > 0
-    return Schedule(shock, onset, active * intensity[:, None], _draw_spec(shock, key, seed, runs, draw))
+    # stored step-major, so one step's column (what forcing reads) is contiguous
+    active = np.ascontiguousarray((active * intensity[:, None]).T).T
+    return Schedule(shock, onset, active, _draw_spec(shock, key, seed, runs, draw))
 
 
 def _draw_spec(shock: Shock, key: str, seed, runs, draw) -> dict:
