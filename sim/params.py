@@ -75,10 +75,13 @@ def reference_drive(scen: Scenario, w: np.ndarray) -> np.ndarray:
     that weighs a mechanism differently (an override, a distribution, an experiment) still starts
     at rest and differs in how it responds, not in where it drifts."""
     ref = scen.reference or scen
-    local = np.arange(w.shape[0])
-    weights = {f"dynamics.{k}": w[:, col] for col, k in enumerate(PARAMETERS)}
-    c = compile(ref, 0, local, steps=0, nominal_only=True, calibrate=False, run_values=weights)
-    return initial_drive(c.initial, c.static)
+    # the drive depends on a run only through its weights: when every run has the same, once
+    same = bool((w == w[:1]).all())
+    rows = w[:1] if same else w
+    weights = {f"dynamics.{k}": rows[:, col] for col, k in enumerate(PARAMETERS)}
+    c = compile(ref, 0, np.arange(len(rows)), steps=0, nominal_only=True, calibrate=False, run_values=weights)
+    drive = np.asarray(initial_drive(c.initial, c.static))
+    return np.broadcast_to(drive, (len(w), *drive.shape[1:])) if same else drive
 
 
 def compile(scen: Scenario, seed: int, runs, steps: int | None = None,

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
+from numba import njit
 
 from . import rng
 from .distribution import Dist, Value, draw
@@ -308,13 +309,20 @@ def schedule(shock: Shock, seed: int, runs: np.ndarray, steps: int, draw=draw) -
         onset = (rng.uniform(keys) < h[:, None]) & in_window[None, :] & happens[:, None]
         if not shock.repeat:
             onset &= np.cumsum(onset, axis=1) == 1
-    # active at t if some onset lies in (t - duration, t]
-    c = np.concatenate([np.zeros((n_runs, 1), dtype=np.int64), np.cumsum(onset, axis=1)], axis=1)
-    lag = np.clip(t[None, :] + 1 - duration[:, None], 0, None)
-    active = (c[:, 1:] - np.take_along_axis(c, lag, axis=1)) > 0
-    # stored step-major, so one step's column (what forcing reads) is contiguous
-    active = np.ascontiguousarray((active * intensity[:, None]).T).T
-    return Schedule(shock, onset, active, _draw_spec(shock, key, seed, runs, draw))
+    active = np.empty((steps + 1, n_runs))   # step-major: one step's column (what forcing reads) is contiguous
+    _active(onset, duration, np.asarray(intensity, dtype=np.float64), active)
+    return Schedule(shock, onset, active.T, _draw_spec(shock, key, seed, runs, draw))
+
+
+@njit(cache=True)
+def _active(onset, duration, intensity, out):
+    """out[t, r] = intensity[r] if some onset of run r lies in (t - duration[r], t], else 0."""
+    for r in range(onset.shape[0]):
+        last = -(1 << 40)
+        for t in range(onset.shape[1]):
+            if onset[r, t]:
+                last = t
+            out[t, r] = intensity[r] if t - last < duration[r] else 0.0
 
 
 def _draw_spec(shock: Shock, key: str, seed, runs, draw) -> dict:
