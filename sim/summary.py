@@ -7,6 +7,7 @@ horizon bands, shock onset counts, coalition structure counts and balance-metric
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -39,44 +40,153 @@ def directed_index(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _bin(v, lo, hi, bins):
-    """Histogram bin of v on [lo, hi] (values at or beyond the ends go to the end bins; NaN to 0)."""
-    if v != v:
-        return 0
-    k = int((v - lo) / (hi - lo) * bins) if v > lo else 0
-    return min(k, bins - 1)
-
-
-@njit(cache=True)
 def _fixed(v):
     return 0 if v != v else np.int64(np.rint(v * FIXED))
 
 
 @njit(cache=True)
-def _count(values, lo, hi, hist, sums):
-    """Add values (R, M) into hist (M, B) and fixed-point sums (M,)."""
-    bins = hist.shape[1]
-    for r in range(values.shape[0]):
-        for m in range(values.shape[1]):
-            v = float(values[r, m])
-            hist[m, _bin(v, lo, hi, bins)] += 1
-            sums[m] += _fixed(v)
+def _count_row(row, lo, hi, off, kbuf, cnt, index, count, n):
+    """Histogram the values row (R,) on [lo, hi] with cnt.shape[0] bins straight into sparse
+    form: the hit bins in ascending order as (off + bin, count), written to index/count from
+    position n on (the slot after the last entry is used as scratch). cnt is all zero on entry
+    and on return. Returns (new n, fixed-point sum of the row).
+
+    A value's bin is int((v - lo) / (hi - lo) * bins) for v > lo, capped at bins - 1; values at
+    or below lo and NaN go to bin 0. Bins and fixed-point values are computed in a loop of their
+    own, which vectorizes; counting then reads back only the bins between the lowest and the
+    highest hit."""
+    bins = cnt.shape[0]
+    width = hi - lo
+    s = np.int64(0)
+    kmin, kmax = bins, -1
+    if width > 0 and math.frexp(width)[0] == 0.5:
+        inv = 1.0 / width                    # a power of two: x * inv is x / width exactly
+        for r in range(row.shape[0]):
+            x = row[r]
+            y = (x - lo) * inv * bins
+            k = 0
+            if x > lo:                       # NaN and values at or below lo: bin 0
+                k = int(y) if y < bins else bins - 1
+            kbuf[r] = k
+            kmin = min(kmin, k)
+            kmax = max(kmax, k)
+            s += _fixed(x)
+    else:
+        for r in range(row.shape[0]):
+            x = row[r]
+            y = (x - lo) / width * bins
+            k = 0
+            if x > lo:
+                k = int(y) if y < bins else bins - 1
+            kbuf[r] = k
+            kmin = min(kmin, k)
+            kmax = max(kmax, k)
+            s += _fixed(x)
+    for r in range(row.shape[0]):
+        cnt[kbuf[r]] += 1
+    for k in range(kmin, kmax + 1):          # branch-free: an empty bin's entry is overwritten
+        c = cnt[k]
+        index[n] = off + k
+        count[n] = c
+        n += c != 0
+        cnt[k] = 0
+    return n, s
 
 
 @njit(cache=True)
-def _count_alignment(a, pi, pj, di, dj, hm, hd, sm, sd):
-    """Mutual (i < j) and directed alignment of every run and step into histograms and sums."""
-    bins = hm.shape[2]
-    for r in range(a.shape[0]):
-        for t in range(a.shape[1]):
-            for p in range(pi.shape[0]):
-                v = 0.5 * (float(a[r, t, pi[p], pj[p]]) + float(a[r, t, pj[p], pi[p]]))
-                hm[t, p, _bin(v, -1.0, 1.0, bins)] += 1
-                sm[t, p] += _fixed(v)
-            for p in range(di.shape[0]):
-                v = float(a[r, t, di[p], dj[p]])
-                hd[t, p, _bin(v, -1.0, 1.0, bins)] += 1
-                sd[t, p] += _fixed(v)
+def _room(index, count, n, more):
+    """index, count (or larger copies of them) with room for entries n .. n + more - 1."""
+    if n + more <= index.shape[0]:
+        return index, count
+    size = max(2 * index.shape[0], n + more)
+    index2, count2 = np.empty(size, index.dtype), np.empty(size, count.dtype)
+    index2[:n] = index[:n]
+    count2[:n] = count[:n]
+    return index2, count2
+
+
+@njit(cache=True)
+def _count_alignment(a, pi, pj, di, dj, bins, sm, sd, bands, im, cm, idd, cd):
+    """Mutual (i < j) and directed alignment of every run and step into sparse histograms (see
+    _count_row), fixed-point sums sm, sd (T+1, P) and the horizon bands (Pm, 3). a is C-contiguous
+    (R, T+1, N, N); (im, cm) and (idd, cd) are the buffers to start from (grown as needed). Step
+    by step: the step's N * N values of all runs are gathered into rows, then each pair's row is
+    counted. Returns the mutual and the directed (index, count, entries)."""
+    nr, t1, n = a.shape[0], a.shape[1], a.shape[2]
+    nn = n * n
+    flat = a.reshape(nr, t1 * nn)
+    pm, pd = pi.shape[0], di.shape[0]
+    va = np.empty((nn, nr), a.dtype)         # one step: row i * n + j holds a[:, t, i, j]
+    vm = np.empty(nr)
+    kbuf = np.empty(nr, np.int64)
+    cnt = np.zeros(bins, np.int64)
+    more = min(nr, bins) + 1                 # entries a pair may add at one step, with the scratch slot
+    im, cm = _room(im, cm, 0, t1 * pm * min(more, 256) + more)
+    idd, cd = _room(idd, cd, 0, t1 * pd * min(more, 256) + more)
+    nm = 0
+    nd = 0
+    for t in range(t1):
+        b = t * nn
+        for r in range(nr):
+            src = flat[r, b:b + nn]
+            for q in range(nn):
+                va[q, r] = src[q]
+        for p in range(pm):
+            x, y = va[pi[p] * n + pj[p]], va[pj[p] * n + pi[p]]
+            for r in range(nr):              # the pair sum in a's own precision (float32), as always
+                vm[r] = 0.5 * (x[r] + y[r])
+            im, cm = _room(im, cm, nm, more)
+            nm, s = _count_row(vm, -1.0, 1.0, (t * pm + p) * bins, kbuf, cnt, im, cm, nm)
+            sm[t, p] += s
+        for p in range(pd):
+            idd, cd = _room(idd, cd, nd, more)
+            nd, s = _count_row(va[di[p] * n + dj[p]], -1.0, 1.0, (t * pd + p) * bins, kbuf, cnt, idd, cd, nd)
+            sd[t, p] += s
+    h = t1 - 1                               # horizon bands; here the pair sum is taken in float64
+    for p in range(pm if t1 > 0 else 0):
+        for r in range(nr):
+            x = 0.5 * (np.float64(a[r, h, pi[p], pj[p]]) + np.float64(a[r, h, pj[p], pi[p]]))
+            if x > 0.5:
+                bands[p, 0] += 1
+            elif x >= -0.5:
+                bands[p, 1] += 1
+            elif x < -0.5:                   # not NaN
+                bands[p, 2] += 1
+    return im, cm, nm, idd, cd, nd
+
+
+@njit(cache=True)
+def _count_balance(b, lo, hi, bins, sums, nans, index, count):
+    """Balance metrics b (R, T+1, M), metric m on [lo[m], hi[m]], into a sparse histogram (see
+    _count_row), fixed-point sums and NaN counts (T+1, M). index and count are the buffers to
+    start from (grown as needed). Returns (index, count, entries)."""
+    nr, t1, nmet = b.shape
+    v = np.empty((nmet, nr))                 # one step: row m holds b[:, t, m]
+    kbuf = np.empty(nr, np.int64)
+    cnt = np.zeros(bins, np.int64)
+    more = min(nr, bins) + 1
+    index, count = _room(index, count, 0, t1 * nmet * min(more, 256) + more)
+    n = 0
+    for t in range(t1):
+        for r in range(nr):
+            for m in range(nmet):
+                x = float(b[r, t, m])
+                v[m, r] = x
+                nans[t, m] += x != x
+        for m in range(nmet):
+            index, count = _room(index, count, n, more)
+            n, s = _count_row(v[m], lo[m], hi[m], (t * nmet + m) * bins, kbuf, cnt, index, count, n)
+            sums[t, m] += s
+    return index, count, n
+
+
+@njit(cache=True)
+def _count_onsets(onsets, out):
+    """out[s, t] += number of runs r with onsets[s, r, t]."""
+    for s in range(onsets.shape[0]):
+        for r in range(onsets.shape[1]):
+            for t in range(onsets.shape[2]):
+                out[s, t] += onsets[s, r, t]
 
 
 def hist_quantiles(counts: np.ndarray, qs, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
@@ -111,11 +221,42 @@ class Summary:
     def merge(self, other: "Summary") -> "Summary":
         return Summary(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
+    # summarize() holds the histograms sparse, as compact() gives them: a chunk fills only a
+    # small share of the bins, and the dense arrays (tens of MB) cost more to zero and to
+    # scan than counting itself. A histogram is made dense on first access of its field.
+
+    @classmethod
+    def _with_sparse(cls, sparse: dict, **dense) -> "Summary":
+        """A Summary whose histograms `sparse` {name: (shape, index, count)} become dense
+        arrays only when read."""
+        s = cls.__new__(cls)
+        s.__dict__.update(dense)
+        s.__dict__["_sparse"] = dict(sparse)
+        return s
+
+    def __getattr__(self, name):             # only called for attributes not set
+        sparse = self.__dict__.get("_sparse")
+        if not sparse or name not in sparse:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        shape, index, count = sparse[name]
+        dense = np.zeros(int(np.prod(shape)), dtype=np.int64)
+        dense[index] = count                 # indices are distinct
+        dense = dense.reshape(shape)
+        self.__dict__[name] = dense
+        return dense
+
     def compact(self) -> dict:
         """Histograms as (flat index, count) pairs: a chunk of a few thousand runs fills only a
         few bins per pair and step, so this is what crosses processes and goes to disk."""
         out = {}
+        sparse = self.__dict__.get("_sparse") or {}
         for f in fields(self):
+            if f.name in sparse and f.name not in self.__dict__:     # not made dense (and changed) since
+                shape, index, count = sparse[f.name]
+                out[f.name + ".shape"] = np.array(shape, dtype=np.int64)
+                out[f.name + ".index"] = index.astype(np.int64)      # copies
+                out[f.name + ".count"] = count.astype(np.int64)
+                continue
             v = getattr(self, f.name)
             if f.name.startswith("hist_"):
                 flat = v.ravel()
@@ -165,12 +306,19 @@ def summarize(alignment: np.ndarray, onsets: np.ndarray, codes: np.ndarray | Non
     bins = bins_for(n)
     pi, pj = pair_index(n)
     di, dj = directed_index(n)
-    hm, hd = np.zeros((t1, len(pi), bins), np.int64), np.zeros((t1, len(di), bins), np.int64)
     sm, sd = np.zeros((t1, len(pi)), np.int64), np.zeros((t1, len(di)), np.int64)
-    _count_alignment(alignment, pi, pj, di, dj, hm, hd, sm, sd)
-    a = alignment[:, -1].astype(np.float64)
-    last = (0.5 * (a + np.swapaxes(a, -1, -2)))[:, pi, pj]
-    bands = np.stack([(last > 0.5).sum(0), ((last >= -0.5) & (last <= 0.5)).sum(0), (last < -0.5).sum(0)], axis=1)
+    bands = np.zeros((len(pi), 3), np.int64)
+    # 32-bit entries where they fit: half the fresh memory to fault in (compact() gives int64)
+    itype = np.int32 if t1 * max(len(di), len(METRICS)) * bins < 2 ** 31 else np.int64
+    ctype = np.int32 if r < 2 ** 31 else np.int64
+    im, cm, nm, idd, cd, nd = _count_alignment(np.ascontiguousarray(alignment), pi, pj, di, dj, bins, sm, sd, bands,
+                                               np.empty(0, itype), np.empty(0, ctype),
+                                               np.empty(0, itype), np.empty(0, ctype))
+    if onsets.dtype == np.bool_:
+        onset_counts = np.zeros((onsets.shape[0], onsets.shape[2]), np.int64)
+        _count_onsets(onsets, onset_counts)
+    else:
+        onset_counts = onsets.sum(axis=1).astype(np.int64)
     if codes is not None:
         structures = np.stack([np.bincount(codes[:, k], minlength=n_codes) for k in range(codes.shape[1])])
         same = np.stack([[(_side(codes[:, k], a_) == _side(codes[:, k], b_)).sum() for a_, b_ in key_pairs]
@@ -178,17 +326,21 @@ def summarize(alignment: np.ndarray, onsets: np.ndarray, codes: np.ndarray | Non
     else:
         structures = np.zeros((0, 0), dtype=np.int64)
         same = np.zeros((0, len(key_pairs)), dtype=np.int64)
-    hist_b = np.zeros((t1, len(METRICS), bins), dtype=np.int64)
-    sum_b = np.zeros((t1, len(METRICS)), dtype=np.int64)
-    nan_b = np.zeros((t1, len(METRICS)), dtype=np.int64)
+    m = len(METRICS)
+    sum_b = np.zeros((t1, m), dtype=np.int64)
+    nan_b = np.zeros((t1, m), dtype=np.int64)
     if balance is not None:
-        nan_b += np.isnan(balance).sum(axis=0)
-        for t in range(t1):
-            for k, name in enumerate(METRICS):
-                _count(balance[:, t, k:k + 1], *metric_range(name, n), hist_b[t, k:k + 1], sum_b[t, k:k + 1])
-    return Summary(np.array(r, dtype=np.int64), hm, hd, sm, sd,
-                   bands.astype(np.int64), onsets.sum(axis=1).astype(np.int64), structures.astype(np.int64),
-                   same.astype(np.int64), hist_b, sum_b, nan_b.astype(np.int64))
+        lo, hi = np.array([metric_range(name, n) for name in METRICS], dtype=np.float64).T.copy()
+        ib, cb, nb = _count_balance(balance, lo, hi, bins, sum_b, nan_b, np.empty(0, itype), np.empty(0, ctype))
+    else:
+        ib, cb = np.zeros(0, itype), np.zeros(0, ctype)
+        nb = 0
+    sparse = {"hist_mutual": ((t1, len(pi), bins), im[:nm], cm[:nm]),
+              "hist_directed": ((t1, len(di), bins), idd[:nd], cd[:nd]),
+              "hist_balance": ((t1, m, bins), ib[:nb], cb[:nb])}
+    return Summary._with_sparse(sparse, runs=np.array(r, dtype=np.int64), sum_mutual=sm, sum_directed=sd,
+                                bands=bands, onsets=onset_counts, structures=structures.astype(np.int64),
+                                same=same.astype(np.int64), sum_balance=sum_b, nan_balance=nan_b)
 
 
 def _side(codes: np.ndarray, actor: int) -> np.ndarray:
