@@ -131,6 +131,7 @@ class ChunkResult:
     events: list | None
     seconds: float
     peak_rss_mb: float = 0.0   # of the process that computed it (workers report theirs)
+    saved: bool = False        # already written to the result folder by the worker
 
 
 def run_chunk(job: Job, index: int) -> ChunkResult:

@@ -3,6 +3,8 @@
 One small interface: `imap(fn, items)` yields (item, result) pairs as they finish, in any
 order. Results carry their chunk index and are placed by it, so completion order never
 changes the numbers. At most `2 x workers` chunks are in flight, which bounds memory.
+`same_disk` says whether the workers see this machine's files (then they save their own
+chunks, and the parent only hears that they did).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ class InProcess:
     name = "inprocess"
     workers = 1
     max_in_flight = 1
+    same_disk = True
 
     def imap(self, fn: Callable, items: Iterable) -> Iterator:
         for item in items:
@@ -34,6 +37,7 @@ def _single_threaded_blas() -> None:
 
 class Processes:
     name = "processes"
+    same_disk = True
 
     def __init__(self, workers: int):
         import multiprocessing as mp
@@ -83,6 +87,7 @@ class Dask:
             from .errors import ScenarioError
             raise ScenarioError("--backend", "dask", "dask", "needs the optional extra: pip install 'alignsim[dask]'") from None
         self.cluster = None
+        self.same_disk = not scheduler   # a remote cluster's workers may not share our disk
         if scheduler:
             self.client = Client(scheduler)
         else:
@@ -131,7 +136,9 @@ def make(backend: str, workers: int | None, scheduler: str | None, work: int) ->
     if scheduler and backend in ("auto", "dask"):
         return Dask(workers or cores, scheduler)
     if backend == "auto":
-        backend = "inprocess" if (workers or cores) == 1 or work < 2_000_000 else "processes"
+        # a pool costs about 0.9 s to start (its server imports numpy, numba, scipy); at ~1.6M
+        # run-steps/s in process and ~3M on 2 workers it pays off from about 3M run-steps
+        backend = "inprocess" if (workers or cores) == 1 or work < 4_000_000 else "processes"
     if backend == "inprocess":
         return InProcess()
     if backend == "processes":

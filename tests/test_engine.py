@@ -91,18 +91,18 @@ def test_dask_worker_death_is_retried_with_identical_results(tmp_path):
 def test_resume_after_interruption_is_identical(reference, tmp_path, monkeypatch):
     from sim import store
     out = tmp_path / "interrupted"
-    real_save, calls = store.ResultFolder.save, []
+    real_save, calls = store.save_chunk, []
 
-    def flaky(self, res):
+    def flaky(chunks, res):   # Ctrl-C arrives while the fourth chunk is being saved
         if len(calls) == 3:
             raise KeyboardInterrupt
         calls.append(res.index)
-        real_save(self, res)
-    monkeypatch.setattr(store.ResultFolder, "save", flaky)
+        real_save(chunks, res)
+    monkeypatch.setattr(store, "save_chunk", flaky)
     assert main([*BASE, "--out", str(out), "--chunk-size", "8", "--backend", "inprocess"]) == 130
     man = json.loads((out / "manifest.json").read_text())
     assert man["complete"] is False and len(list((out / "chunks").glob("c*"))) == 3
-    monkeypatch.setattr(store.ResultFolder, "save", real_save)
+    monkeypatch.setattr(store, "save_chunk", real_save)
     assert main([*BASE, "--resume", str(out), "--chunk-size", "8"]) == 0
     assert json.loads((out / "manifest.json").read_text())["complete"] is True
     assert_identical(reference, out)
