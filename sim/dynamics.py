@@ -24,7 +24,7 @@ from functools import cached_property
 import numpy as np
 from numba import njit
 
-from . import corridor, vecmath
+from . import corridor, rng, vecmath
 
 # float64 throughout: chunks are small enough to stay in cache, so float32 buys little,
 # and float64 keeps tanh/accumulated pulses far from rounding at the +-1 bounds.
@@ -401,36 +401,128 @@ def _update(a, drive, affinity, gap, diplomacy, eps, w, r0, r1, out):
 
 
 @njit(**_JIT)
+def _month(a, t, x, mil, s_prev, similarity, affinity, x0, mil0, econ_share, tolerance, resolve,
+           reliability, volume, share, capacity, chronic, w, conflict, sanction, secondary, relief,
+           arms, diplomacy, closure, eps, step, choke_of, opens, pair_i, pair_j, pref, r0, r1,
+           exposure, dep, gap, drv, press, acc, left, asked, frac, used, remaining, wanted,
+           a_out, t_out, x_out, mil_out, prim, sec, support, mil_support, trade, need):
+    """One month for runs r0..r1-1: the submodels in order (scratch arrays as allocated by
+    _scratch)."""
+    n = a.shape[0]
+    _threat(a, t, mil, conflict, arms, w, r0, r1, acc[0], t_out)
+    _military(mil, mil0, conflict, arms, w, r0, r1, acc[0], acc[1], mil_out)
+    _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r0, r1, acc[0], prim, sec)
+    _pressure(conflict, prim, econ_share, r0, r1, press)
+    for i in range(n):
+        for r in range(_U(r0), _U(r1)):
+            need[i, r] = _clip(press[i, r] - chronic[i, r], 0.0, 1.0)
+    _trade(a, prim, sec, press, share, tolerance, volume, w, capacity, closure, choke_of, opens, step,
+           pair_i, pair_j, pref, r0, r1, exposure, trade, left, asked, frac, used, remaining, wanted)
+    _dependence(trade, volume, r0, r1, acc[0], dep)
+    _support(a, need, dep, exposure, reliability, tolerance, resolve, arms, w, r0, r1, support, mil_support)
+    _expectation(x, support, need, diplomacy, w, r0, r1, gap, x_out)
+    _drive(a, t_out, x_out, prim, sec, dep, similarity, x0, share, w, r0, r1, acc[0], acc[1], acc[2],
+           acc[3], drv)
+    _update(a, drv, affinity, gap, diplomacy, eps, w, r0, r1, a_out)
+
+
+@njit(**_JIT)
+def _scratch(n, n_c, n_p, r_n):
+    """exposure, dep, gap, drv, press, acc, left, asked, frac, used, remaining, wanted."""
+    return (np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)),
+            np.empty((n, r_n)), np.empty((4, r_n)), np.empty((n_c, r_n)), np.empty((n_c, r_n)),
+            np.empty((n_c, r_n)), np.empty((n_c, r_n)), np.empty((n_p, r_n)), np.empty((n_p, r_n)))
+
+
+@njit(**_JIT)
 def _step_runs(a, t, x, mil, s_prev, similarity, affinity, x0, mil0, econ_share, tolerance, resolve,
                reliability, volume, share, capacity, chronic, w, conflict, sanction, secondary, relief,
                arms, diplomacy, closure, eps, step, choke_of, opens, pair_i, pair_j, pref, block,
                a_out, t_out, x_out, mil_out, prim, sec, support, mil_support, trade, need):
-    """One month for every run: the submodels in order, on one block of runs at a time."""
-    n, r_n = a.shape[0], a.shape[2]
-    n_c, n_p = capacity.shape[0], pair_i.shape[0]
-    exposure, dep, gap, drv = np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n))
-    press = np.empty((n, r_n))
-    acc = np.empty((4, r_n))
-    left, asked, frac, used = (np.empty((n_c, r_n)), np.empty((n_c, r_n)), np.empty((n_c, r_n)),
-                               np.empty((n_c, r_n)))
-    remaining, wanted = np.empty((n_p, r_n)), np.empty((n_p, r_n))
+    """One month for every run, one block of runs at a time."""
+    r_n = a.shape[2]
+    exposure, dep, gap, drv, press, acc, left, asked, frac, used, remaining, wanted = _scratch(
+        a.shape[0], capacity.shape[0], pair_i.shape[0], r_n)
     for r0 in range(0, r_n, block):
         r1 = min(r0 + block, r_n)
-        _threat(a, t, mil, conflict, arms, w, r0, r1, acc[0], t_out)
-        _military(mil, mil0, conflict, arms, w, r0, r1, acc[0], acc[1], mil_out)
-        _sanctions(a, s_prev, share, resolve, sanction, secondary, relief, w, r0, r1, acc[0], prim, sec)
-        _pressure(conflict, prim, econ_share, r0, r1, press)
-        for i in range(n):
-            for r in range(_U(r0), _U(r1)):
-                need[i, r] = _clip(press[i, r] - chronic[i, r], 0.0, 1.0)
-        _trade(a, prim, sec, press, share, tolerance, volume, w, capacity, closure, choke_of, opens, step,
-               pair_i, pair_j, pref, r0, r1, exposure, trade, left, asked, frac, used, remaining, wanted)
-        _dependence(trade, volume, r0, r1, acc[0], dep)
-        _support(a, need, dep, exposure, reliability, tolerance, resolve, arms, w, r0, r1, support, mil_support)
-        _expectation(x, support, need, diplomacy, w, r0, r1, gap, x_out)
-        _drive(a, t_out, x_out, prim, sec, dep, similarity, x0, share, w, r0, r1, acc[0], acc[1], acc[2],
-               acc[3], drv)
-        _update(a, drv, affinity, gap, diplomacy, eps, w, r0, r1, a_out)
+        _month(a, t, x, mil, s_prev, similarity, affinity, x0, mil0, econ_share, tolerance, resolve,
+               reliability, volume, share, capacity, chronic, w, conflict, sanction, secondary, relief,
+               arms, diplomacy, closure, eps, step, choke_of, opens, pair_i, pair_j, pref, r0, r1,
+               exposure, dep, gap, drv, press, acc, left, asked, frac, used, remaining, wanted,
+               a_out, t_out, x_out, mil_out, prim, sec, support, mil_support, trade, need)
+
+
+@njit(**_JIT)
+def _record(x, r0, r1, t, out):
+    """out[r, t, m] = x[m, r] for runs r0..r1-1 (a run-last state into run-major float32
+    records); nothing if out is empty (that variable is not recorded)."""
+    if out.shape[0] == 0:
+        return
+    for r in range(r0, r1):
+        for m in range(x.shape[0]):
+            out[r, t, m] = x[m, r]
+
+
+@njit(**_JIT)
+def _record_state(s, r0, r1, t, rec):
+    r_n = s[0].shape[2]
+    _record(s[0].reshape(-1, r_n), r0, r1, t, rec[0])
+    _record(s[1].reshape(-1, r_n), r0, r1, t, rec[1])
+    _record(s[2].reshape(-1, r_n), r0, r1, t, rec[2])
+    _record(s[3], r0, r1, t, rec[3])
+    _record(s[4].reshape(-1, r_n), r0, r1, t, rec[4])
+    _record(s[5].reshape(-1, r_n), r0, r1, t, rec[5])
+    _record(s[6].reshape(-1, r_n), r0, r1, t, rec[6])
+    _record(s[7].reshape(-1, r_n), r0, r1, t, rec[7])
+    _record(s[8].reshape(-1, r_n), r0, r1, t, rec[8])
+    _record(s[9], r0, r1, t, rec[9])
+
+
+@njit(**_JIT)
+def _simulate_runs(s0, similarity, affinity, x0, mil0, econ_share, tolerance, resolve, reliability, volume,
+                   share, capacity, chronic, w, f_idx, f_val, noise_keys, n_steps, choke_of, opens, pair_i,
+                   pair_j, pref, block, rec):
+    """Every month of every run: each block of runs is taken through all the steps before the
+    next, so its state stays in cache (a month over a whole chunk streams ~10 MB).
+
+    s0: the step-0 state as a tuple (a, t, x, mil, prim, sec, support, mil_support, trade, need),
+    run-last. f_idx (K, 3) names the forcing entries some shock touches (channel 0-5 a matrix
+    [i, j] of conflict, sanction, secondary, relief, arms, diplomacy; 6 a closure [i]); f_val
+    (T+1, K, R) their values. rec: float32 (R, T+1, M) records per state variable in s0's order,
+    M = N*N or N; an empty array for a variable not recorded. Month t is exactly _step_runs."""
+    n, r_n = s0[0].shape[0], s0[0].shape[2]
+    n_c, n_p, n_q = capacity.shape[0], pair_i.shape[0], choke_of.shape[1]
+    sa = (np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, r_n)),
+          np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)),
+          np.empty((n, n, r_n)), np.empty((n, r_n)))
+    sb = (np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, r_n)),
+          np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)),
+          np.empty((n, n, r_n)), np.empty((n, r_n)))
+    forcing = np.zeros((6, n, n, r_n))
+    closure = np.zeros((n_q, r_n))
+    eps = np.empty((n, n, r_n))
+    u1, u2 = np.empty(r_n), np.empty(r_n)
+    exposure, dep, gap, drv, press, acc, left, asked, frac, used, remaining, wanted = _scratch(n, n_c, n_p, r_n)
+    for r0 in range(0, r_n, block):
+        r1 = min(r0 + block, r_n)
+        _record_state(s0, r0, r1, 0, rec)
+        for t in range(1, n_steps + 1):
+            for k in range(f_idx.shape[0]):
+                c, i, j = f_idx[k, 0], f_idx[k, 1], f_idx[k, 2]
+                for r in range(_U(r0), _U(r1)):
+                    if c < 6:
+                        forcing[c, i, j, r] = f_val[t, k, r]
+                    else:
+                        closure[i, r] = f_val[t, k, r]
+            rng.normal_block(noise_keys, t, r0, r1, u1, u2, eps)
+            src = s0 if t == 1 else (sa if t % 2 == 0 else sb)
+            dst = sa if t % 2 == 1 else sb
+            _month(src[0], src[1], src[2], src[3], src[4], similarity, affinity, x0, mil0, econ_share, tolerance,
+                   resolve, reliability, volume, share, capacity, chronic, w, forcing[0], forcing[1], forcing[2],
+                   forcing[3], forcing[4], forcing[5], closure, eps, t, choke_of, opens, pair_i, pair_j, pref,
+                   r0, r1, exposure, dep, gap, drv, press, acc, left, asked, frac, used, remaining, wanted,
+                   dst[0], dst[1], dst[2], dst[3], dst[4], dst[5], dst[6], dst[7], dst[8], dst[9])
+            _record_state(dst, r0, r1, t, rec)
 
 
 @njit(**_JIT)
@@ -512,6 +604,27 @@ def step_into(s: State, k: Static, f, step_index: int, eps: np.ndarray, out: Buf
                runs_last(eps), step_index, net.choke_of, net.opens, net.pair_i, net.pair_j, net.pref,
                block_size(a.shape[0]), a, t, x, mil, prim, sec, support, mil_support, trade, need)
     return out.state()
+
+
+STATE_ORDER = ("alignment", "threat", "expectation", "military", "sanctions", "secondary", "support",
+               "military_support", "trade", "need")
+
+
+def simulate_runs(s0: State, k: Static, f_idx: np.ndarray, f_val: np.ndarray, noise_keys: np.ndarray,
+                  steps: int, record: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Every month of every run in one compiled call; returns float32 (R, T+1, ...) records of
+    the `record`ed State fields. The same months as calling `step` T times (tested bit for bit)."""
+    runs, n = s0.alignment.shape[0], s0.alignment.shape[1]
+    rec = {}
+    for name in STATE_ORDER:
+        shape = (runs, steps + 1, n * n if name not in ("military", "need") else n)
+        rec[name] = np.empty(shape if name in record else (0, 0, 0), dtype=np.float32)
+    net = k.network
+    _simulate_runs(tuple(runs_last(getattr(s0, name)) for name in STATE_ORDER), *k.kernel, f_idx, f_val,
+                   noise_keys, steps, net.choke_of, net.opens, net.pair_i, net.pair_j, net.pref,
+                   block_size(n), tuple(rec.values()))
+    return {name: rec[name] if name in ("military", "need") else rec[name].reshape(runs, steps + 1, n, n)
+            for name in record}
 
 
 def step(s: State, k: Static, f, step_index: int, eps: np.ndarray) -> State:

@@ -12,10 +12,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
 
 from . import summary as summ
-from .dynamics import Buffers, State, runs_last, step_into
+from .dynamics import simulate_runs
 from .params import Compiled, compile
 from .scenario import Scenario
 
@@ -24,39 +23,12 @@ RECORDED = ("alignment", "threat", "expectation", "support", "military_support",
 COALITION_MAX_ACTORS = 12   # landscape enumeration per run and step stays cheap up to here
 
 
-def simulate(c: Compiled, on_step=None, record=RECORDED + ("military",)) -> dict[str, np.ndarray]:
-    """Run the compiled runs through all steps; step 0 is the initial state.
-
-    Returns run-major arrays (R, T+1, ...) float32 of the `record`ed state variables."""
-    n_runs, n = len(c.runs), len(c.scenario.actors)
-    buf = {k: np.empty((n_runs, c.steps + 1, n) if k == "military" else (n_runs, c.steps + 1, n, n),
-                       dtype=np.float32) for k in record}
-    s = c.initial
-    _record(buf, 0, s)
-    spare = (Buffers(n_runs, n), Buffers(n_runs, n))   # months alternate between two
-    f = None
-    for t in range(1, c.steps + 1):
-        f = c.forcing(t, f)
-        s = step_into(s, c.static, f, t, c.noise(t), spare[t % 2])
-        _record(buf, t, s)
-        if on_step is not None:
-            on_step(n_runs)
-    return buf
-
-
-def _record(buf: dict, t: int, s: State) -> None:
-    for k, arr in buf.items():
-        x = runs_last(getattr(s, k))
-        _copy_step(x.reshape(-1, x.shape[-1]), t, arr.reshape(arr.shape[0], arr.shape[1], -1))
-
-
-@njit(cache=True, nogil=True)
-def _copy_step(x, t, out):
-    """out[r, t, m] = x[m, r]: one step of run-last state into run-major float32 records
-    (a transposing copy numpy does several times slower)."""
-    for r in range(x.shape[1]):
-        for m in range(x.shape[0]):
-            out[r, t, m] = x[m, r]
+def simulate(c: Compiled, record=RECORDED + ("military",)) -> dict[str, np.ndarray]:
+    """Run the compiled runs through all steps in one compiled call (dynamics.simulate_runs);
+    step 0 is the initial state. Returns run-major arrays (R, T+1, ...) float32 of the
+    `record`ed state variables."""
+    f_idx, f_val = c.forcing_table()
+    return simulate_runs(c.initial, c.static, f_idx, f_val, c.noise_keys, c.steps, tuple(record))
 
 
 def events(c: Compiled) -> list[tuple[int, int, str, str, float]]:

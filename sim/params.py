@@ -13,7 +13,7 @@ import numpy as np
 from . import corridor, interest, rng
 from .actor import BEHAVIOUR
 from .distribution import draw, nominal
-from .dynamics import DTYPE, PARAMETERS, State, Static, initial_drive, initial_state, runs_first
+from .dynamics import DTYPE, PARAMETERS, State, Static, initial_drive, initial_state, runs_first, runs_last
 from .scenario import Scenario
 from .shock import Context, Forcing, Schedule, schedule
 
@@ -38,6 +38,27 @@ class Compiled:
             if sch.any_active[t]:
                 sch.shock.force(f, sch.active[:, t], self.context, sch.draws)
         return f
+
+    def forcing_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every step's forcing in compact form for dynamics.simulate_runs: the entries some shock
+        touches at some step, f_idx (K, 3) = (channel, i, j) with channels 0-5 the Forcing
+        matrices in field order and 6 a closure (i = its index, j = 0), and their values
+        f_val (T+1, K, R). Every other entry is zero throughout."""
+        runs, n = len(self.runs), len(self.scenario.actors)
+        f, found = None, {}
+        for t in range(1, self.steps + 1):
+            f = self.forcing(t, f)
+            mats, clo = f.matrices.reshape(-1, runs), runs_last(f.closure)
+            for e in np.flatnonzero(mats.any(axis=1)):
+                found.setdefault((e // (n * n), e // n % n, e % n), {})[t] = mats[e].copy()
+            for q in np.flatnonzero(clo.any(axis=1)):
+                found.setdefault((6, int(q), 0), {})[t] = clo[q].copy()
+        f_idx = np.array(sorted(found), dtype=np.int64).reshape(-1, 3)
+        f_val = np.zeros((self.steps + 1, len(f_idx), runs))
+        for k, key in enumerate(map(tuple, f_idx)):
+            for t, v in found[key].items():
+                f_val[t, k] = v
+        return f_idx, f_val
 
     def noise(self, t: int) -> np.ndarray:
         """(R, N, N) standard normals of step t (a view of run-last memory)."""

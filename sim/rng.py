@@ -92,17 +92,23 @@ def normal_field(keys, step, out):
     nr = keys.shape[2]
     if keys.shape[1] != n or out.shape != keys.shape:   # e.g. the old (R, N, N) layout
         raise ValueError("normal_field: keys and out must both be (N, N, R)")
+    normal_block(keys, step, 0, nr, np.empty(nr), np.empty(nr), out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def normal_block(keys, step, r0, r1, u1, u2, out):
+    """normal_field for runs r0..r1-1 only (u1, u2: scratch indexed by run), for the engine's
+    loop that takes one block of runs through every step."""
+    n = keys.shape[0]
     off = _GOLDEN + mix(np.uint64(step))     # combine(k, step) = mix(k + off)
-    u1 = np.empty(nr)
-    u2 = np.empty(nr)
     for i in range(n):
-        for r in range(nr):
+        for r in range(np.uint64(r0), np.uint64(r1)):
             out[i, i, r] = 0.0
         for j in range(i + 1, n):
-            for r in range(nr):
+            for r in range(np.uint64(r0), np.uint64(r1)):
                 u1[r], u2[r] = uniform_pair(mix(keys[i, j, r] + off))
-            for r in range(nr):
+            for r in range(np.uint64(r0), np.uint64(r1)):
                 z1, z2 = box_muller(u1[r], u2[r])
                 out[i, j, r] = z1
                 out[j, i, r] = z2
-    return out

@@ -46,17 +46,17 @@ class Forcing:
     arms: np.ndarray        # arms transfer, supplier -> recipient
     diplomacy: np.ndarray   # summit or deal, symmetric
     closure: np.ndarray     # corridor or chokepoint closure
+    matrices: np.ndarray | None = field(default=None, repr=False)   # (6, N, N, R) behind the six matrices
 
     @classmethod
     def zeros(cls, runs: int, n: int, q: int) -> "Forcing":
-        z = lambda: np.zeros((n, n, runs)).transpose(2, 0, 1)  # noqa: E731
-        return cls(z(), z(), z(), z(), z(), z(), np.zeros((q, runs)).T)
+        m = np.zeros((6, n, n, runs))
+        return cls(*(x.transpose(2, 0, 1) for x in m), np.zeros((q, runs)).T, m)
 
     def clear(self) -> "Forcing":
         """Zero every channel in place (to reuse the memory for the next step)."""
-        for x in (self.conflict, self.sanction, self.secondary, self.relief, self.arms, self.diplomacy,
-                  self.closure):
-            x.fill(0.0)
+        self.matrices.fill(0.0)
+        self.closure.fill(0.0)
         return self
 
 

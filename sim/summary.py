@@ -254,16 +254,14 @@ class Summary:
             if f.name in sparse and f.name not in self.__dict__:     # not made dense (and changed) since
                 shape, index, count = sparse[f.name]
                 out[f.name + ".shape"] = np.array(shape, dtype=np.int64)
-                out[f.name + ".index"] = index.astype(np.int64)      # copies
-                out[f.name + ".count"] = count.astype(np.int64)
+                out[f.name + ".index"], out[f.name + ".count"] = _narrow(shape, index, count)
                 continue
             v = getattr(self, f.name)
             if f.name.startswith("hist_"):
                 flat = v.ravel()
                 nz = np.flatnonzero(flat)
                 out[f.name + ".shape"] = np.array(v.shape, dtype=np.int64)
-                out[f.name + ".index"] = nz.astype(np.int64)
-                out[f.name + ".count"] = flat[nz].astype(np.int64)
+                out[f.name + ".index"], out[f.name + ".count"] = _narrow(v.shape, nz, flat[nz])
             else:
                 out[f.name] = v
         return out
@@ -274,7 +272,7 @@ class Summary:
         for f in fields(cls):
             if f.name.startswith("hist_"):
                 dense = np.zeros(int(np.prod(d[f.name + ".shape"])), dtype=np.int64)
-                np.add.at(dense, d[f.name + ".index"], d[f.name + ".count"])
+                dense[d[f.name + ".index"]] = d[f.name + ".count"]   # compact() indices are distinct
                 kw[f.name] = dense.reshape(tuple(d[f.name + ".shape"]))
             else:
                 kw[f.name] = np.asarray(d[f.name])
@@ -285,7 +283,7 @@ class Summary:
         for f in fields(self):
             mine = getattr(self, f.name)
             if f.name.startswith("hist_"):
-                np.add.at(mine.reshape(-1), d[f.name + ".index"], d[f.name + ".count"])
+                mine.reshape(-1)[d[f.name + ".index"]] += d[f.name + ".count"]   # distinct indices
             else:
                 setattr(self, f.name, mine + d[f.name])
 
@@ -296,6 +294,14 @@ class Summary:
     def load(cls, path) -> "Summary":
         with np.load(path) as z:
             return cls.from_compact(z)
+
+
+def _narrow(shape, index: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Copies in int32 where the values fit (always, short of 2^31 bins or runs): half the bytes
+    a chunk's summary takes to pickle and write, 4 -> 2 MB for 2,000 flagship runs."""
+    it = np.int32 if int(np.prod(shape)) < 2 ** 31 else np.int64
+    ct = np.int32 if count.size == 0 or int(count.max()) < 2 ** 31 else np.int64
+    return index.astype(it), count.astype(ct)
 
 
 def summarize(alignment: np.ndarray, onsets: np.ndarray, codes: np.ndarray | None, n_codes: int,

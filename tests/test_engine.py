@@ -208,3 +208,23 @@ def test_run_gets_the_same_bits_in_any_lane_block_or_remainder():
         part = run(lo, hi)
         for f in dc_fields(State):
             assert np.array_equal(getattr(part, f.name), getattr(whole, f.name)[lo:hi]), (f.name, lo, hi)
+
+
+def test_the_chunk_loop_is_the_month_step_repeated():
+    """simulate takes each block of runs through every month in one compiled call, with the
+    forcing in compact form and the noise drawn inside; it must give exactly what calling
+    dynamics.step month by month gives (every recorded variable, several blocks)."""
+    from sim.dynamics import STATE_ORDER, block_size, step
+    from sim.ensemble import simulate
+    from sim.params import compile
+
+    scen = scenario.load("scenarios/june_war_pivot.toml", ["shocks.background_clash.hazard=0.3"])
+    runs, steps = 2 * block_size(len(scen.actors)) + 21, 14
+    c = compile(scen, 11, np.arange(runs), steps)
+    got = simulate(c, record=STATE_ORDER)
+    s = c.initial
+    for t in range(steps + 1):
+        if t:
+            s = step(s, c.static, c.forcing(t), t, c.noise(t))
+        for name in STATE_ORDER:
+            assert np.array_equal(got[name][:, t], getattr(s, name).astype(np.float32)), (name, t)
