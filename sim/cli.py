@@ -177,18 +177,18 @@ def cmd_run(args) -> int:
                         "at": scen.date(s.at) if s.at is not None else None} for s in scen.shocks],
             "versions": results.versions()}
     folder = ResultFolder(out, job, meta, resume=args.resume is not None, overwrite=args.overwrite)
-    if not args.quiet:
-        print("compiling the model (the first run after installing takes a few seconds)...", file=sys.stderr,
-              end="\r", flush=True)
-    warm_up(scen, job.with_analysis)
-    t0 = time.perf_counter()
-    executor = ex.make(args.backend, args.workers, args.scheduler, args.runs * steps)
+    executor = ex.make(args.backend, args.workers, args.scheduler, args.runs * steps)   # workers start meanwhile
     bar = None
-    if not args.quiet:
-        from tqdm import tqdm
-        bar = tqdm(total=args.runs * steps, unit="run-step", unit_scale=True, desc=scen.name,
-                   file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
     try:
+        if not args.quiet:
+            print("compiling the model (the first run after installing takes a few seconds)...", file=sys.stderr,
+                  end="\r", flush=True)
+        warm_up(scen, job.with_analysis)
+        t0 = time.perf_counter()
+        if not args.quiet:
+            from tqdm import tqdm
+            bar = tqdm(total=args.runs * steps, unit="run-step", unit_scale=True, desc=scen.name,
+                       file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
         timings = run_job(job, folder, executor, progress=bar.update if bar else None)
     except KeyboardInterrupt:
         saved = len(folder.done())

@@ -50,6 +50,10 @@ class Processes:
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.ensemble", "sim.analysis.coalitions"])
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_single_threaded_blas)
+        # start the workers now (the server's imports take ~0.9 s), so they come up while the
+        # caller does other work, such as compiling the model in this process
+        for _ in range(workers):
+            self.pool.submit(os.getpid)
 
     def imap(self, fn, items):
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -136,9 +140,10 @@ def make(backend: str, workers: int | None, scheduler: str | None, work: int) ->
     if scheduler and backend in ("auto", "dask"):
         return Dask(workers or cores, scheduler)
     if backend == "auto":
-        # a pool costs about 0.9 s to start (its server imports numpy, numba, scipy); at ~1.6M
-        # run-steps/s in process and ~3M on 2 workers it pays off from about 3M run-steps
-        backend = "inprocess" if (workers or cores) == 1 or work < 4_000_000 else "processes"
+        # a pool costs about 0.9 s to start (its server imports numpy, numba, scipy); at ~1.7M
+        # run-steps/s in process and ~3.1M on 2 workers (benchmarks/README.md) it breaks even
+        # near 5M run-steps (10^5 flagship runs) and pays off beyond
+        backend = "inprocess" if (workers or cores) == 1 or work < 8_000_000 else "processes"
     if backend == "inprocess":
         return InProcess()
     if backend == "processes":
