@@ -30,13 +30,15 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {root!r})
     from sim import executor as ex, scenario
-    from sim.ensemble import Job
+    from sim.ensemble import Job, warm_up
     from sim.store import ResultFolder, run_job
     cfg = json.loads(sys.argv[1])
     scen = scenario.load(cfg["scenario"])
     job = Job(scen, 1, cfg["runs"], cfg["steps"] or scen.steps, cfg["chunk"], "summary", None, cfg["analysis"])
     folder = ResultFolder(Path(cfg["out"]), job, {{"actors": list(scen.actor_ids)}}, overwrite=True)
+    # the order of `alignsim run`: the pool starts, the model is compiled here meanwhile, then the clock
     e = ex.make(cfg["backend"], cfg["workers"], None, 0)
+    warm_up(scen, cfg["analysis"])
     t0 = time.perf_counter()
     timings = run_job(job, folder, e)
     sim = time.perf_counter() - t0
