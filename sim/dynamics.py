@@ -580,7 +580,7 @@ def _drive_runs(a, threat, expectation, prim, sec, trade, volume, similarity, ex
 
 
 class Buffers:
-    """Run-last memory for one state; the engine alternates two, so a month allocates nothing."""
+    """Run-last memory for one state."""
 
     def __init__(self, runs: int, n: int):
         self.matrices = [np.empty((n, n, runs)) for _ in range(8)]   # a, t, x, prim, sec, support, mil_support, trade
@@ -590,20 +590,6 @@ class Buffers:
         a, t, x, prim, sec, support, mil_support, trade = map(runs_first, self.matrices)
         mil, need = map(runs_first, self.vectors)
         return State(a, t, x, mil, prim, sec, support, mil_support, trade, need)
-
-
-def step_into(s: State, k: Static, f, step_index: int, eps: np.ndarray, out: Buffers) -> State:
-    """One month for all runs, written into `out` (which must not hold s). eps: (R, N, N)
-    standard normal noise for this step (a runs_first view avoids a copy)."""
-    net = k.network
-    a, t, x, prim, sec, support, mil_support, trade = out.matrices
-    mil, need = out.vectors
-    _step_runs(runs_last(s.alignment), runs_last(s.threat), runs_last(s.expectation), runs_last(s.military),
-               runs_last(s.sanctions), *k.kernel, *map(runs_last, (f.conflict, f.sanction, f.secondary, f.relief,
-                                                                   f.arms, f.diplomacy, f.closure)),
-               runs_last(eps), step_index, net.choke_of, net.opens, net.pair_i, net.pair_j, net.pref,
-               block_size(a.shape[0]), a, t, x, mil, prim, sec, support, mil_support, trade, need)
-    return out.state()
 
 
 STATE_ORDER = ("alignment", "threat", "expectation", "military", "sanctions", "secondary", "support",
@@ -628,8 +614,18 @@ def simulate_runs(s0: State, k: Static, f_idx: np.ndarray, f_val: np.ndarray, no
 
 
 def step(s: State, k: Static, f, step_index: int, eps: np.ndarray) -> State:
-    """One month for all runs, in new memory. eps: (R, N, N) standard normal noise for this step."""
-    return step_into(s, k, f, step_index, eps, Buffers(s.alignment.shape[0], s.alignment.shape[1]))
+    """One month for all runs, in new memory. eps: (R, N, N) standard normal noise for this step
+    (views of run-last memory, as Compiled.forcing and Compiled.noise give, are not copied)."""
+    out = Buffers(s.alignment.shape[0], s.alignment.shape[1])
+    a, t, x, prim, sec, support, mil_support, trade = out.matrices
+    mil, need = out.vectors
+    net = k.network
+    _step_runs(runs_last(s.alignment), runs_last(s.threat), runs_last(s.expectation), runs_last(s.military),
+               runs_last(s.sanctions), *k.kernel, *map(runs_last, (f.conflict, f.sanction, f.secondary, f.relief,
+                                                                   f.arms, f.diplomacy, f.closure)),
+               runs_last(eps), step_index, net.choke_of, net.opens, net.pair_i, net.pair_j, net.pref,
+               block_size(a.shape[0]), a, t, x, mil, prim, sec, support, mil_support, trade, need)
+    return out.state()
 
 
 def initial_state(k: Static, a0: np.ndarray) -> tuple[State, np.ndarray]:
