@@ -140,6 +140,7 @@ def draw_figures(out: Path) -> list[Path]:
     pairs = [(a, b) if ids.index(a) < ids.index(b) else (b, a) for a, b in pairs]
     title = meta.get("scenario", {}).get("title", "")
     runs = meta.get("runs")
+    runs = f"{runs:,}" if isinstance(runs, int) else runs   # 300,000 runs, as a reader writes it
     sub = f"{runs} runs, seed {meta.get('seed', '?')}; median, 50% and 90% bands of mutual alignment"
     events = list(_scheduled(meta, dates))
     fig = plot.fan_chart(dates, {p: q[(p[0], p[1], "mutual")] for p in pairs}, pairs, ids, display,

@@ -307,6 +307,7 @@ def draw_analysis_figures(out_dir: Path, date: str | None = None) -> list[Path]:
     names = dict(zip(ids, man.get("names") or ids))
     title = man.get("scenario", {}).get("title", "")
     runs, seed = man.get("runs", "?"), man.get("seed", "?")
+    runs = f"{runs:,}" if isinstance(runs, int) else runs   # 300,000 runs, as a reader writes it
     folder = out / "figures"
 
     dates, quant = _load_balance(out / "balance.csv")
