@@ -228,3 +228,21 @@ def test_the_chunk_loop_is_the_month_step_repeated():
             s = step(s, c.static, c.forcing(t), t, c.noise(t))
         for name in STATE_ORDER:
             assert np.array_equal(got[name][:, t], getattr(s, name).astype(np.float32)), (name, t)
+
+
+def test_a_retried_chunk_finds_its_chunk_saved(tmp_path):
+    """A Dask task retried after its worker died having already saved the chunk: the second
+    save keeps the first (the same bits) and leaves no temporary directory behind."""
+    from sim.store import ResultFolder, SavingChunkFn
+
+    scen = scenario.load("scenarios/june_war_pivot.toml")
+    job = Job(scen, 3, 12, 6, 6, "full", None, False)
+    folder = ResultFolder(tmp_path / "r", job, {"actors": list(scen.actor_ids)})
+    fn = SavingChunkFn(job, folder.chunks)
+    first = fn(1)
+    saved = np.load(folder.chunks / "c000001" / "alignment.npy")
+    again = fn(1)
+    assert first.saved and again.saved and first.summary is None
+    assert folder.done() == {1}
+    assert [p.name for p in folder.chunks.iterdir()] == ["c000001"]
+    assert np.array_equal(np.load(folder.chunks / "c000001" / "alignment.npy"), saved)
