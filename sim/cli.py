@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=_positive(int), default=None, help="worker processes (default: all cores)")
     r.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="an existing Dask scheduler")
     r.add_argument("--chunk-size", type=_positive(int), default=None,
-                   help="runs per chunk (default: about an eighth of the runs, 250 to 2000; a resumed run keeps its own)")
+                   help="runs per chunk (default: about an eighth of the runs, 250 to 2000, fewer for large actor "
+                        "sets so a chunk stays under a second; a resumed run keeps its own)")
     r.add_argument("--no-analysis", action="store_true", help="skip coalitions and balance per run (faster)")
     r.add_argument("--no-figures", action="store_true", help="skip drawing figures")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -153,7 +154,7 @@ def cmd_run(args) -> int:
 
     from . import executor as ex
     from . import results, scenario
-    from .ensemble import Job, warm_up
+    from .ensemble import Job, default_chunk, warm_up
     from .store import ResultFolder, run_job
 
     scen = scenario.load(find_scenario(args.scenario, args.dir), args.overrides)
@@ -163,8 +164,7 @@ def cmd_run(args) -> int:
     if chunk is None and args.resume and (args.resume / "manifest.json").exists():
         chunk = json.loads((args.resume / "manifest.json").read_text()).get("options", {}).get("chunk_size")
     keep = args.keep or ("full" if args.runs <= FULL_KEEP_MAX_RUNS else "summary")
-    # about 8 chunks for small jobs, so the bar moves; 2000 runs at most, where speed plateaus
-    chunk = chunk or max(250, min(2000, -(-args.runs // 8)))
+    chunk = chunk or default_chunk(args.runs, len(scen.actors))
     job = Job(scen, args.seed, args.runs, steps, chunk, keep, None, not args.no_analysis)
     ids = list(scen.actor_ids)
     meta = {"command": ["alignsim", *sys.argv[1:]],

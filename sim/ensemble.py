@@ -23,6 +23,15 @@ RECORDED = ("alignment", "threat", "expectation", "support", "military_support",
 COALITION_MAX_ACTORS = 12   # landscape enumeration per run and step stays cheap up to here
 
 
+def default_chunk(runs: int, n_actors: int) -> int:
+    """Runs per chunk when none is given: about an eighth of the runs, so the bar moves, from 250
+    up to 2,000 (where the flagship's speed plateaus); fewer for large actor sets, because a
+    chunk is one compiled call (one progress tick, and Ctrl-C waits for it): with 40 actors 64
+    runs are already about half a second."""
+    most = max(64, min(2000, 100_000 // (n_actors * n_actors)))
+    return max(min(250, most), min(most, -(-runs // 8)))
+
+
 def simulate(c: Compiled, record=RECORDED + ("military",)) -> dict[str, np.ndarray]:
     """Run the compiled runs through all steps in one compiled call (dynamics.simulate_runs);
     step 0 is the initial state. Returns run-major arrays (R, T+1, ...) float32 of the

@@ -246,3 +246,12 @@ def test_a_retried_chunk_finds_its_chunk_saved(tmp_path):
     assert folder.done() == {1}
     assert [p.name for p in folder.chunks.iterdir()] == ["c000001"]
     assert np.array_equal(np.load(folder.chunks / "c000001" / "alignment.npy"), saved)
+
+
+def test_default_chunks_shrink_for_large_actor_sets():
+    """A chunk is one compiled call: the flagship keeps 2,000-run chunks, a 40-actor scenario
+    (about 180 us per run-step) gets 64, about half a second each at 48 steps."""
+    from sim.ensemble import default_chunk
+    assert [default_chunk(r, 5) for r in (100, 10_000, 10**6)] == [250, 1250, 2000]
+    assert default_chunk(10**6, 10) == 1000 and default_chunk(10**6, 20) == 250
+    assert default_chunk(10**6, 40) == default_chunk(50, 40) == 64
