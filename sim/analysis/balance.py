@@ -9,6 +9,7 @@ side vectors (..., n); True marks the side opposite the reference actor.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 EXACT_MAX_ACTORS = 16  # 2**15 splits per matrix
 _EIG_TOL = 1e-9  # eigenvector components below this * max|v| count as zero
@@ -28,25 +29,56 @@ def _offdiag(a) -> np.ndarray:
     return a
 
 
-def _trace_cube(m: np.ndarray) -> np.ndarray:
-    # tr(M^3) = sum_ij (M^2)_ij M_ji, without forming M^3
-    return np.einsum("...ij,...ji->...", m @ m, m)
+@njit(cache=True)
+def _triad_sums(a):
+    """Per matrix of a (M, n, n): sums over triads i < j < k of the sign product and of 1 (triads
+    with three nonzero edges), and of the product a_ij a_jk a_ki and of its magnitude."""
+    m, n = a.shape[0], a.shape[1]
+    out = np.zeros((4, m))
+    for r in range(m):
+        for i in range(n):
+            for j in range(i + 1, n):
+                for k in range(j + 1, n):
+                    x, y, z = a[r, i, j], a[r, j, k], a[r, k, i]
+                    p = x * y * z
+                    if x != 0.0 and y != 0.0 and z != 0.0:
+                        out[0, r] += np.sign(x) * np.sign(y) * np.sign(z)
+                        out[1, r] += 1.0
+                    out[2, r] += p
+                    out[3, r] += abs(p)
+    return out
+
+
+def _triad_shares(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unweighted and weighted balanced-triad shares of validated matrices (see balanced_triad_share)."""
+    lead, n = a.shape[:-2], a.shape[-1]
+    sums = _triad_sums(np.ascontiguousarray(a.reshape(-1, n, n)))
+    out = []
+    for signed, total in (sums[:2], sums[2:]):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = (1 + signed / total) / 2
+        out.append(np.where(total > 0, np.clip(share, 0.0, 1.0), np.nan).reshape(lead))
+    return out[0], out[1]
 
 
 def balanced_triad_share(a, weighted: bool = False) -> np.ndarray:
     """Share of balanced triads (sign product a_ij a_jk a_ki > 0), shape (...).
 
     Only triads with three nonzero edges count. Weighted: each triad counts with
-    weight |a_ij a_jk a_ki|. With a zero diagonal, tr(M^3) sums every triad's
-    product 6 times, so share = (1 + tr(M^3) / tr(|M|^3)) / 2 with M = sign(A)
-    (unweighted) or M = A (weighted). NaN where no triad has three nonzero edges.
+    weight |a_ij a_jk a_ki|. share = (1 + sum of signs / number) / 2, or with the
+    products and their magnitudes when weighted (equal to (1 + tr(M^3) / tr(|M|^3)) / 2
+    with M = sign(A) or A and a zero diagonal). NaN where no triad has three nonzero edges.
     """
+    return _triad_shares(_offdiag(a))[1 if weighted else 0]
+
+
+def metrics(a) -> dict[str, np.ndarray]:
+    """All four measures of a stack of matrices (...), validating it once: what the per-run
+    analysis computes for every run and step."""
     a = _offdiag(a)
-    m = np.sign(a) if not weighted else a
-    signed, total = _trace_cube(m), _trace_cube(np.abs(m))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = (1 + signed / total) / 2
-    return np.where(total > 0, np.clip(share, 0.0, 1.0), np.nan)
+    unweighted, weighted = _triad_shares(a)
+    return {"balanced_triad_share": unweighted, "weighted_balanced_triad_share": weighted,
+            "frustration_index": _frustration(a), "polarization": _polarization(a)}
 
 
 def split_cost(a, sides) -> np.ndarray:
@@ -68,7 +100,10 @@ def frustration_index(a, *, max_exact: int = EXACT_MAX_ACTORS, return_split: boo
     hours; `split_cost(a, marvel_split(a))` is then a cheap upper bound.
     With return_split, also returns an optimal split (the lowest code on ties).
     """
-    a = _offdiag(a)
+    return _frustration(_offdiag(a), max_exact=max_exact, return_split=return_split)
+
+
+def _frustration(a: np.ndarray, *, max_exact: int = EXACT_MAX_ACTORS, return_split: bool = False):
     n = a.shape[-1]
     if n > max_exact:
         raise ValueError(
@@ -142,8 +177,12 @@ def polarization(a) -> np.ndarray:
     Weak but balanced ties score in between, e.g. (n+1)/(2n) for |a_ij| = 1/2.
     Invariant to relabelling actors; not to scaling (intensity counts).
     """
-    a = _offdiag(a)
+    return _polarization(_offdiag(a))
+
+
+def _polarization(a: np.ndarray) -> np.ndarray:
     n = a.shape[-1]
+    a = a.copy()
     a[..., np.arange(n), np.arange(n)] = 1.0
     vals = np.linalg.eigvalsh(a)
     return vals[..., -1] / np.abs(vals).sum(axis=-1)

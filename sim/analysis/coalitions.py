@@ -229,13 +229,7 @@ def frequent_structures(e, step, top: int | None = 5, coalitions: Coalitions | N
 def balance_metrics(e, steps=None) -> dict[str, np.ndarray]:
     """Per run and step (R, S): balanced-triad share (unweighted, weighted), frustration index
     (minimum violated |mutual alignment| over two-bloc splits) and polarization."""
-    m = propensity(e, steps)
-    return {
-        "balanced_triad_share": balance.balanced_triad_share(m),
-        "weighted_balanced_triad_share": balance.balanced_triad_share(m, weighted=True),
-        "frustration_index": balance.frustration_index(m),
-        "polarization": balance.polarization(m),
-    }
+    return balance.metrics(propensity(e, steps))
 
 
 def metric_quantiles(metrics: dict[str, np.ndarray], q=QUANTILES) -> dict[str, dict[str, np.ndarray]]:
