@@ -181,8 +181,56 @@ def polarization(a) -> np.ndarray:
 
 
 def _polarization(a: np.ndarray) -> np.ndarray:
-    n = a.shape[-1]
-    a = a.copy()
-    a[..., np.arange(n), np.arange(n)] = 1.0
-    vals = np.linalg.eigvalsh(a)
-    return vals[..., -1] / np.abs(vals).sum(axis=-1)
+    lead, n = a.shape[:-2], a.shape[-1]
+    w = np.ascontiguousarray(np.moveaxis(a.reshape(-1, n, n), 0, -1))   # (n, n, M): matrices last
+    w[np.arange(n), np.arange(n)] = 1.0
+    vals = symmetric_eigenvalues(w, jacobi_sweeps(n))
+    return (vals.max(axis=0) / np.abs(vals).sum(axis=0)).reshape(lead)
+
+
+def jacobi_sweeps(n: int) -> int:
+    """Sweeps for cyclic Jacobi to reach rounding, one more than measured on random symmetric
+    matrices with entries in [-1, 1] (errors against eigvalsh below 3e-14 for 5, 6, 7 sweeps at
+    n = 5, 12, 16; it converges quadratically)."""
+    return 6 if n <= 5 else 7 if n <= 12 else 9
+
+
+
+
+@njit(cache=True, error_model="numpy")
+def symmetric_eigenvalues(w, sweeps):
+    """Eigenvalues (n, M), unsorted, of the symmetric matrices w (n, n, M), which it overwrites.
+
+    Cyclic Jacobi rotations with a fixed number of sweeps (jacobi_sweeps), every matrix in step,
+    so the loops over matrices vectorize; for the 5x5 matrices of the per-run analysis about
+    twice as fast as LAPACK's one-matrix-at-a-time eigvalsh (tests/test_balance.py checks it
+    against eigvalsh)."""
+    n, m = w.shape[0], w.shape[2]
+    c, s = np.empty(m), np.empty(m)
+    for b0 in range(0, m, 256):    # a block of matrices through every sweep, while in cache
+        lo, hi = np.uint64(b0), np.uint64(min(b0 + 256, m))   # uint64: the loops vectorize
+        for _ in range(sweeps):
+            for p in range(n):
+                for q in range(p + 1, n):
+                    for r in range(lo, hi):
+                        apq = w[p, q, r]
+                        tau = (w[q, q, r] - w[p, p, r]) / (2.0 * apq)
+                        t = (1.0 if tau >= 0.0 else -1.0) / (abs(tau) + np.sqrt(1.0 + tau * tau))
+                        t = t if apq != 0.0 else 0.0     # nothing to rotate (and tau may be 0/0)
+                        c[r] = 1.0 / np.sqrt(1.0 + t * t)
+                        s[r] = t * c[r]
+                    for k in range(n):      # A J
+                        for r in range(lo, hi):
+                            x, y = w[k, p, r], w[k, q, r]
+                            w[k, p, r] = c[r] * x - s[r] * y
+                            w[k, q, r] = s[r] * x + c[r] * y
+                    for k in range(n):      # J^T (A J)
+                        for r in range(lo, hi):
+                            x, y = w[p, k, r], w[q, k, r]
+                            w[p, k, r] = c[r] * x - s[r] * y
+                            w[q, k, r] = s[r] * x + c[r] * y
+    out = np.empty((n, m))
+    for i in range(n):
+        for r in range(m):
+            out[i, r] = w[i, i, r]
+    return out
