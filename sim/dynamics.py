@@ -18,7 +18,7 @@ run computed in a vector lane or in the scalar remainder of a loop gets the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
