@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numba import njit
 
 from . import corridor, interest, rng
 from .actor import BEHAVIOUR
@@ -30,10 +31,11 @@ class Compiled:
     noise_keys: np.ndarray     # (N, N, R) uint64, runs last, keyed by actor ids
     context: Context
 
-    def forcing(self, t: int, out: Forcing | None = None) -> Forcing:
-        """The shocks' pushes at step t; written into `out` (cleared first) if given."""
-        n = len(self.scenario.actors)
-        f = out.clear() if out is not None else Forcing.zeros(len(self.runs), n, len(self.context.closable))
+    def forcing(self, t: int) -> Forcing:
+        """The shocks' pushes at step t."""
+        return self._apply(t, Forcing.zeros(len(self.runs), len(self.scenario.actors), len(self.context.closable)))
+
+    def _apply(self, t: int, f: Forcing) -> Forcing:
         for sch in self.schedules:
             if sch.any_active[t]:
                 sch.shock.force(f, sch.active[:, t], self.context, sch.draws)
@@ -45,14 +47,18 @@ class Compiled:
         matrices in field order and 6 a closure (i = its index, j = 0), and their values
         f_val (T+1, K, R). Every other entry is zero throughout."""
         runs, n = len(self.runs), len(self.scenario.actors)
-        f, found = None, {}
+        f = Forcing.zeros(runs, n, len(self.context.closable))
+        rows = [f.matrices.reshape(-1, runs), runs_last(f.closure)]   # views of f's memory
+        found, wrote = {}, [np.zeros(0, np.int64), np.zeros(0, np.int64)]
         for t in range(1, self.steps + 1):
-            f = self.forcing(t, f)
-            mats, clo = f.matrices.reshape(-1, runs), runs_last(f.closure)
-            for e in np.flatnonzero(mats.any(axis=1)):
-                found.setdefault((e // (n * n), e // n % n, e % n), {})[t] = mats[e].copy()
-            for q in np.flatnonzero(clo.any(axis=1)):
-                found.setdefault((6, int(q), 0), {})[t] = clo[q].copy()
+            for x, w in zip(rows, wrote):
+                x[w] = 0.0          # only what the last step wrote is not zero
+            self._apply(t, f)
+            wrote = [_nonzero_rows(x) for x in rows]
+            for e in wrote[0]:
+                found.setdefault((e // (n * n), e // n % n, e % n), {})[t] = rows[0][e].copy()
+            for q in wrote[1]:
+                found.setdefault((6, int(q), 0), {})[t] = rows[1][q].copy()
         f_idx = np.array(sorted(found), dtype=np.int64).reshape(-1, 3)
         f_val = np.zeros((self.steps + 1, len(f_idx), runs))
         for k, key in enumerate(map(tuple, f_idx)):
@@ -63,6 +69,21 @@ class Compiled:
     def noise(self, t: int) -> np.ndarray:
         """(R, N, N) standard normals of step t (a view of run-last memory)."""
         return runs_first(rng.normal_field(self.noise_keys, t, np.empty(self.noise_keys.shape)))
+
+
+@njit(cache=True)
+def _nonzero_rows(x):
+    """Indices of the rows of x (K, R) with a nonzero entry (a count per row, which vectorizes)."""
+    out = np.empty(x.shape[0], np.int64)
+    k = 0
+    for i in range(x.shape[0]):
+        c = 0
+        for r in range(x.shape[1]):
+            c += x[i, r] != 0.0
+        if c:
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 def _draw(nominal_only: bool, run_values: dict | None):

@@ -53,12 +53,6 @@ class Forcing:
         m = np.zeros((6, n, n, runs))
         return cls(*(x.transpose(2, 0, 1) for x in m), np.zeros((q, runs)).T, m)
 
-    def clear(self) -> "Forcing":
-        """Zero every channel in place (to reuse the memory for the next step)."""
-        self.matrices.fill(0.0)
-        self.closure.fill(0.0)
-        return self
-
 
 @dataclass(frozen=True)
 class Context:
