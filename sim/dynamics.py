@@ -479,6 +479,14 @@ def _record_state(s, r0, r1, t, rec):
 
 
 @njit(**_JIT)
+def _state_memory(n, r_n):
+    """Run-last memory for one state, in STATE_ORDER (military and need are vectors)."""
+    return (np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, r_n)),
+            np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)),
+            np.empty((n, n, r_n)), np.empty((n, r_n)))
+
+
+@njit(**_JIT)
 def _simulate_runs(s0, similarity, affinity, x0, mil0, econ_share, tolerance, resolve, reliability, volume,
                    share, capacity, chronic, w, f_idx, f_val, noise_keys, n_steps, choke_of, opens, pair_i,
                    pair_j, pref, block, rec):
@@ -492,12 +500,7 @@ def _simulate_runs(s0, similarity, affinity, x0, mil0, econ_share, tolerance, re
     M = N*N or N; an empty array for a variable not recorded. Month t is exactly _step_runs."""
     n, r_n = s0[0].shape[0], s0[0].shape[2]
     n_c, n_p, n_q = capacity.shape[0], pair_i.shape[0], choke_of.shape[1]
-    sa = (np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, r_n)),
-          np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)),
-          np.empty((n, n, r_n)), np.empty((n, r_n)))
-    sb = (np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, r_n)),
-          np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)), np.empty((n, n, r_n)),
-          np.empty((n, n, r_n)), np.empty((n, r_n)))
+    sa, sb = _state_memory(n, r_n), _state_memory(n, r_n)   # months alternate between the two
     forcing = np.zeros((6, n, n, r_n))
     closure = np.zeros((n_q, r_n))
     eps = np.empty((n, n, r_n))
