@@ -29,9 +29,10 @@ CHILD = textwrap.dedent("""
     import json, resource, sys, time
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from sim import executor as ex, scenario
-    from sim.ensemble import Job, warm_up
-    from sim.store import ResultFolder, run_job
+    from sim.engine import executor as ex
+    from sim import scenario
+    from sim.engine.ensemble import Job, warm_up
+    from sim.engine.folder import ResultFolder, run_job
     cfg = json.loads(sys.argv[1])
     scen = scenario.load(cfg["scenario"])
     job = Job(scen, 1, cfg["runs"], cfg["steps"] or scen.steps, cfg["chunk"], "summary", None, cfg["analysis"])
@@ -54,7 +55,7 @@ MESA = textwrap.dedent("""
     import json, sys, time
     sys.path.insert(0, {root!r})
     from sim import scenario
-    from sim.model import AlignmentModel
+    from sim.model.agents import AlignmentModel
     scen = scenario.load(sys.argv[1]); runs = int(sys.argv[2])
     t0 = time.perf_counter()
     for r in range(runs):

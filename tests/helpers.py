@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 
 import sim.scenario
-from sim.ensemble import simulate
-from sim.tomlout import toml_literal
-from sim.params import compile as compile_scenario
+from sim.engine.ensemble import simulate
+from sim.model.compile import compile as compile_scenario
+from sim.scenario.toml_out import toml_literal
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -158,3 +158,30 @@ def random_scenario_toml(rng: np.random.Generator, n: int, steps: int = 12, n_sh
     return scenario_toml(actors=actors, issues=issues, relations=relations, trade=trade,
                          corridors=corridors, shocks="\n".join(shock_text), steps=steps,
                          dynamics={"noise": noise, **(dynamics or {})})
+
+
+# Routing outside the kernel, for tests of the rule itself (the model calls routing.usable and
+# routing.allocate from its compiled month).
+
+def availability(net, closure: np.ndarray, step: int) -> np.ndarray:
+    """Share of each corridor's capacity usable: (R, C). closure: (R, Q) in [0, 1]."""
+    from sim.model import routing
+    runs, n_c = closure.shape[0], net.choke_of.shape[0]
+    out = np.empty((n_c, runs))
+    routing.usable(np.ones((n_c, runs)), np.ascontiguousarray(np.asarray(closure, dtype=np.float64).T),
+                   net.choke_of, net.opens, step, 0, runs, out)
+    return out.T.copy()
+
+
+def route(net, demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Allocate (R, P) demand over (R, C) usable capacity; returns (delivered, flow per corridor)."""
+    from sim.model import routing
+    demand = np.asarray(demand, dtype=np.float64)
+    runs, n_c = demand.shape[0], net.choke_of.shape[0]
+    capacity = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (runs, n_c))
+    remaining = np.array(demand.T, order="C")
+    left = np.array(capacity.T, order="C")   # a writable copy (capacity may be a broadcast view)
+    flow = np.zeros((n_c, runs))
+    scratch = np.empty((2, n_c, runs))
+    routing.allocate(net.pref, 0, runs, left, remaining, scratch[0], scratch[1], flow)
+    return demand - remaining.T, flow.T.copy()

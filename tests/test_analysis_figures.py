@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from sim.analysis.figures import draw_analysis_figures
-from sim.cli import main
+from sim.figures.analysis import draw_analysis_figures
+from sim.apps.cli import main
 
 STEMS = ("balance_fan", "coalition_network")
 

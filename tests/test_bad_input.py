@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.apps.cli import main
 
 PIVOT = "scenarios/june_war_pivot.toml"
 BASE = Path("scenarios/baseline_2024.toml").read_text()

@@ -13,7 +13,7 @@ import pytest
 
 import sim
 from helpers import ROOT, SCENARIOS
-from sim.cli import build_parser, main
+from sim.apps.cli import build_parser, main
 
 PIVOT = SCENARIOS / "june_war_pivot.toml"
 ACTORS = ["iran", "china", "russia", "us", "israel"]

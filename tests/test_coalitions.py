@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from sim import scenario
-from sim.alignment import mutual
+from sim.core.pairs import mutual
 from sim.analysis import balance, landscape
 from sim.analysis import coalitions as co
-from sim.ensemble import run_ensemble
+from sim.engine.ensemble import run_ensemble
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from sim import scenario
-from sim.cli import main
-from sim.dashboard import DEFAULT_HOST, dashboard_main, export, serve, state
-from sim.tomlout import toml_key, toml_literal
-from sim.ensemble import run_ensemble
+from sim.apps.cli import main
+from sim.apps.dashboard import DEFAULT_HOST, dashboard_main, export, serve, state
+from sim.scenario.toml_out import toml_key, toml_literal
+from sim.engine.ensemble import run_ensemble
 
 ROOT = Path(__file__).resolve().parents[1]
 PIVOT = ROOT / "scenarios" / "june_war_pivot.toml"
@@ -250,7 +250,7 @@ def test_pair_rows_match_quantiles_csv(base):
 
 
 def test_figures_render(base):
-    from sim.dashboard import charts
+    from sim.figures import dashboard as charts
     r = state.compute(PIVOT, ("actors.china.resolve=0.9",), 20, 5)
     for png in (charts.fan_png(r, state.default_pairs(r.scen), 30), charts.fan_png(r, [("iran", "china")]),
                 charts.heatmap_png(r, 10), charts.network_png(r, 48)):
@@ -296,7 +296,7 @@ def test_catalog_lists_broken_files_without_failing(folder):
 
 def test_cli_subcommand_when_wired():
     """`alignsim dashboard` (sim/cli.py) uses these defaults: 127.0.0.1, port 8765."""
-    from sim.cli import build_parser
+    from sim.apps.cli import build_parser
     p = build_parser()
     try:
         args = p.parse_args(["dashboard"])

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.apps.cli import main
 
 pytest.importorskip("solara")
 pytest.importorskip("mesa.visualization")
@@ -70,7 +70,7 @@ def server(tmp_path_factory):
     log = (work / "server.log").open("w")
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "MPLBACKEND": "Agg"}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.dashboard", "june_war_pivot", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "sim.apps.dashboard", "june_war_pivot", "--port", str(port),
                              "--dir", str(folder)], cwd=work, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}/"

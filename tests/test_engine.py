@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import executor as ex
+from sim.engine import executor as ex
 from sim import scenario
-from sim.cli import main
-from sim.ensemble import ChunkFn, Job, run_ensemble
+from sim.apps.cli import main
+from sim.engine.ensemble import ChunkFn, Job, run_ensemble
 
 RUNS, STEPS = 64, 20
 BASE = ["run", "june_war_pivot", "--runs", str(RUNS), "--steps", str(STEPS), "--seed", "9", "--quiet",
@@ -70,7 +70,7 @@ def test_dask_local_cluster_gives_the_same_bits(reference, tmp_path):
 def test_dask_worker_death_is_retried_with_identical_results(tmp_path):
     pytest.importorskip("dask.distributed")
     scen = scenario.load("scenarios/june_war_pivot.toml")
-    job = Job(scen, 4, 40, 12, 4, "full", None, False)
+    job = Job(scen, 4, 40, 12, 4, "full", None, None)
     want = run_ensemble(scen, 40, 4, steps=12, chunk_size=40).alignment
     d = ex.Dask(2)
     try:
@@ -89,7 +89,7 @@ def test_dask_worker_death_is_retried_with_identical_results(tmp_path):
 
 
 def test_resume_after_interruption_is_identical(reference, tmp_path, monkeypatch):
-    from sim import store
+    from sim.engine import folder as store
     out = tmp_path / "interrupted"
     real_save, calls = store.save_chunk, []
 
@@ -124,7 +124,7 @@ def test_resume_after_a_killed_process(reference, tmp_path):
 
 
 def test_resume_with_other_options_names_the_difference(tmp_path, monkeypatch, capsys):
-    from sim import store
+    from sim.engine import folder as store
     out = tmp_path / "x"
     monkeypatch.setattr(store.ResultFolder, "save", lambda self, res: (_ for _ in ()).throw(KeyboardInterrupt))
     assert main([*BASE, "--out", str(out), "--chunk-size", "8"]) == 130
@@ -145,9 +145,9 @@ def test_common_random_numbers_shrink_paired_variance():
 
 
 def test_memory_stays_bounded_by_chunks_in_flight(tmp_path):
-    from sim.store import ResultFolder, run_job
+    from sim.engine.folder import ResultFolder, run_job
     scen = scenario.load("scenarios/june_war_pivot.toml")
-    job = Job(scen, 3, 60, 6, 2, "summary", None, False)
+    job = Job(scen, 3, 60, 6, 2, "summary", None, None)
     folder = ResultFolder(tmp_path / "m", job, {"actors": list(scen.actor_ids)})
     pool = ex.Processes(2)
     try:
@@ -183,14 +183,13 @@ def test_summary_mode_quantiles_are_within_the_stated_bound(tmp_path):
 
 
 def test_run_gets_the_same_bits_in_any_lane_block_or_remainder():
-    """The kernels work on blocks of runs (dynamics.block_size) and vectorize
+    """The kernels work on blocks of runs (simulate.block_size) and vectorize
     across runs; run r must not notice whether it sat in a vector lane, the scalar remainder or
     another block. Every float64 state variable after 6 months, for slices that straddle a block
     boundary, start mid-vector or hold a single run, against one batch of two blocks and a remainder."""
-    from dataclasses import fields as dc_fields
-
-    from sim.dynamics import State, block_size, step
-    from sim.params import compile
+    from sim.model.compile import compile
+    from sim.model.simulate import block_size, step
+    from sim.model.state import State, fields, runs_first
 
     scen = scenario.load("scenarios/june_war_pivot.toml", ["shocks.background_clash.hazard=0.3"])
     b = block_size(len(scen.actors))
@@ -206,37 +205,39 @@ def test_run_gets_the_same_bits_in_any_lane_block_or_remainder():
     whole = run(0, total)
     for lo, hi in [(0, 1), (5, 12), (b - 10, b + 10), (b - 1, b + 1), (2 * b - 3, total), (total - 1, total)]:
         part = run(lo, hi)
-        for f in dc_fields(State):
-            assert np.array_equal(getattr(part, f.name), getattr(whole, f.name)[lo:hi]), (f.name, lo, hi)
+        for name in fields(State):
+            assert np.array_equal(runs_first(getattr(part, name)), runs_first(getattr(whole, name))[lo:hi]), \
+                (name, lo, hi)
 
 
 def test_the_chunk_loop_is_the_month_step_repeated():
     """simulate takes each block of runs through every month in one compiled call, with the
     forcing in compact form and the noise drawn inside; it must give exactly what calling
-    dynamics.step month by month gives (every recorded variable, several blocks)."""
-    from sim.dynamics import STATE_ORDER, block_size, step
-    from sim.ensemble import simulate
-    from sim.params import compile
+    simulate.step month by month gives (every recorded variable, several blocks)."""
+    from sim.engine.ensemble import simulate
+    from sim.model.compile import compile
+    from sim.model.simulate import block_size, step
+    from sim.model.state import State, fields, runs_first
 
     scen = scenario.load("scenarios/june_war_pivot.toml", ["shocks.background_clash.hazard=0.3"])
     runs, steps = 2 * block_size(len(scen.actors)) + 21, 14
     c = compile(scen, 11, np.arange(runs), steps)
-    got = simulate(c, record=STATE_ORDER)
+    got = simulate(c, record=tuple(fields(State)))
     s = c.initial
     for t in range(steps + 1):
         if t:
             s = step(s, c.static, c.forcing(t), t, c.noise(t))
-        for name in STATE_ORDER:
-            assert np.array_equal(got[name][:, t], getattr(s, name).astype(np.float32)), (name, t)
+        for name in fields(State):
+            assert np.array_equal(got[name][:, t], runs_first(getattr(s, name)).astype(np.float32)), (name, t)
 
 
 def test_a_retried_chunk_finds_its_chunk_saved(tmp_path):
     """A Dask task retried after its worker died having already saved the chunk: the second
     save keeps the first (the same bits) and leaves no temporary directory behind."""
-    from sim.store import ResultFolder, SavingChunkFn
+    from sim.engine.folder import ResultFolder, SavingChunkFn
 
     scen = scenario.load("scenarios/june_war_pivot.toml")
-    job = Job(scen, 3, 12, 6, 6, "full", None, False)
+    job = Job(scen, 3, 12, 6, 6, "full", None, None)
     folder = ResultFolder(tmp_path / "r", job, {"actors": list(scen.actor_ids)})
     fn = SavingChunkFn(job, folder.chunks)
     first = fn(1)
@@ -251,7 +252,7 @@ def test_a_retried_chunk_finds_its_chunk_saved(tmp_path):
 def test_default_chunks_shrink_for_large_actor_sets():
     """A chunk is one compiled call: the flagship keeps 2,000-run chunks, a 40-actor scenario
     (about 180 us per run-step) gets 64, about half a second each at 48 steps."""
-    from sim.ensemble import default_chunk
+    from sim.engine.ensemble import default_chunk
     assert [default_chunk(r, 5) for r in (100, 10_000, 10**6)] == [250, 1250, 2000]
     assert default_chunk(10**6, 10) == 1000 and default_chunk(10**6, 20) == 250
     assert default_chunk(10**6, 40) == default_chunk(50, 40) == 64

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 
 from helpers import ROOT, write_scenario
-from sim import experiment, scenario
-from sim.alignment import mutual
+from sim.experiments import spec as experiment
+from sim import scenario
+from sim.core.pairs import mutual
 from sim.analysis.coalitions import same_coalition_probability, wilson_interval
-from sim.ensemble import run_ensemble
-from sim.errors import ScenarioError
-from sim.experiment_plots import plot_experiment
-from sim.outcome import Values, newcombe_paired, paired_difference
+from sim.engine.ensemble import run_ensemble
+from sim.core.errors import ScenarioError
+from sim.figures.experiment import plot_experiment
+from sim.experiments.outcomes import Values, newcombe_paired, paired_difference
 
 SEED = 7
 CLASH = """
@@ -300,7 +301,7 @@ def test_runs_override_and_chunk_invariance(tmp_path):
     path = make_toy(tmp_path, analyses='[[analyses]]\ntype = "compare"\n', runs=50)
     exp = experiment.load(path, runs=2500)
     assert exp.analyses[0].runs == 2500
-    ctx = experiment._Ctx(__import__("sim.executor", fromlist=["InProcess"]).InProcess())
+    ctx = experiment._Ctx(__import__("sim.engine.executor", fromlist=["InProcess"]).InProcess())
     outs = [exp.outcomes["ab_end"]]
     v1, s1 = experiment.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
     old = experiment.CHUNK
@@ -389,7 +390,7 @@ def test_shipped_experiments_validate():
 
 def test_cli_experiment_errors_are_one_line(tmp_path, capsys):
     """Through `alignsim experiment` once the command is wired into sim/cli.py."""
-    from sim.cli import build_parser, main
+    from sim.apps.cli import build_parser, main
     try:
         build_parser().parse_args(["experiment", "x.toml"])
     except SystemExit:
@@ -412,7 +413,7 @@ def test_labels_must_name_parameters(tmp_path):
 
 def test_cli_plot_and_report_on_an_experiment_folder(toy, capsys):
     """`alignsim plot DIR` and `alignsim report DIR` on an experiment folder, once wired."""
-    from sim.cli import build_parser, main
+    from sim.apps.cli import build_parser, main
     try:
         build_parser().parse_args(["report", "x"])
     except SystemExit:

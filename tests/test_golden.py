@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.cli import main
+from sim.apps.cli import main
 
 FIXTURE = Path(__file__).parent / "data" / "golden_ensemble_sha256.json"
 GOLDEN = json.loads(FIXTURE.read_text())

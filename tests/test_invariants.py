@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from helpers import scenario_toml, toml_value
 from sim import scenario
-from sim.dynamics import PARAMETERS
-from sim.ensemble import RECORDED, run_ensemble
+from sim.model.kernel import PARAMETERS
+from sim.engine.ensemble import RECORDED, run_ensemble
 
 # Shrinking these large composite examples can take minutes; a failure is reported as drawn
 # unless ALIGNSIM_SHRINK=1 asks Hypothesis to shrink it.
@@ -210,7 +210,7 @@ def test_run_numbers_do_not_depend_on_ensemble_size(text, seed):
 
 def test_zero_width_distributions_draw_their_value():
     """low == high is allowed for uniform, triangular and beta and must give that value, not NaN."""
-    from sim.distribution import draw, parse_value
+    from sim.scenario.distribution import draw, parse_value
     runs = np.arange(5)
     for raw in ({"dist": "uniform", "low": 0.3, "high": 0.3},
                 {"dist": "triangular", "low": 0.3, "mode": 0.3, "high": 0.3},

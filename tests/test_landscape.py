@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.analysis import landscape as ls
-from sim.errors import ScenarioError
+from sim.core.errors import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 SYRIA = ROOT / "tests" / "data" / "landscape_syria_2016"

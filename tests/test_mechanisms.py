@@ -1,7 +1,7 @@
 """One test per mechanism: a run with it against the same run without (same seed, noise 0).
 
-Runs are compiled with sim.params.compile and advanced with sim.ensemble.simulate (or
-sim.dynamics.step). A scenario is calibrated so its own initial state (or the root of its
+Runs are compiled with sim.model.compile.compile and advanced with sim.engine.ensemble.simulate
+(or sim.model.simulate.step). A scenario is calibrated so its own initial state (or the root of its
 `extends` chain) is at rest; a run differs from its twin only through the mechanism.
 """
 
@@ -10,14 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import SCENARIOS, ix, make_scenario, random_scenario_toml, run, write_scenario
-from sim import corridor, scenario
-from sim.dynamics import step
-from sim.ensemble import events, run_ensemble, simulate
-from sim.params import compile as compile_scenario
+from helpers import SCENARIOS, availability, ix, make_scenario, random_scenario_toml, route, run, write_scenario
+from sim.model.routing import build_network
+from sim import scenario
+from sim.model.simulate import step
+from sim.engine.ensemble import events, run_ensemble, simulate
+from sim.model.compile import compile as compile_scenario
 
 # noise off, and every weight a test computes a number from pinned here, so a change of the
-# defaults in sim/dynamics.py does not move these tests
+# defaults in sim/scenario/parameters.py does not move these tests
 QUIET = {"noise": 0.0, "conflict_damage": 0.1, "arms_gain": 0.15, "arms_alarm": 0.5,
          "secondary_reach": 0.6, "expectation_learning": 0.3, "diplomacy": 0.06,
          "reciprocity": 0.5, "threat_memory": 0.85}
@@ -92,31 +93,32 @@ def _corridor_scen(tmp_path, shocks="", filename="c.toml", **extra_corridors):
 
 def test_route_moves_trade_to_alternative_up_to_capacity(tmp_path):
     scen = _corridor_scen(tmp_path)
-    net = corridor.build_network(list(scen.corridors), list(scen.actor_ids))
+    net = build_network(list(scen.corridors), list(scen.actor_ids))
     assert [tuple(p) for p in zip(net.pair_i, net.pair_j)] == [(0, 1), (0, 2)]
     demand = np.array([[10.0, 7.0]])
     # all open: the fastest route carries everything
-    delivered, flow = corridor.route(net, demand, np.array([[20.0, 4.0, 50.0]]))
+    delivered, flow = route(net, demand, np.array([[20.0, 4.0, 50.0]]))
     np.testing.assert_allclose(delivered, [[10.0, 7.0]])
     np.testing.assert_allclose(flow, [[10.0, 0.0, 7.0]])
     # main closed: the alternative carries its capacity, the rest is lost
-    delivered, flow = corridor.route(net, demand, np.array([[0.0, 4.0, 50.0]]))
+    delivered, flow = route(net, demand, np.array([[0.0, 4.0, 50.0]]))
     np.testing.assert_allclose(delivered, [[4.0, 7.0]])
     np.testing.assert_allclose(flow, [[0.0, 4.0, 7.0]])
     # main half open: 10 of 10 still fits (10 on main), or 6 + 4 when main carries 6
-    delivered, flow = corridor.route(net, demand, np.array([[6.0, 4.0, 50.0]]))
+    delivered, flow = route(net, demand, np.array([[6.0, 4.0, 50.0]]))
     np.testing.assert_allclose(delivered, [[10.0, 7.0]])
     np.testing.assert_allclose(flow, [[6.0, 4.0, 7.0]])
 
 
 def test_availability_closes_every_route_through_a_chokepoint(tmp_path):
     scen = _corridor_scen(tmp_path)
-    net = corridor.build_network(list(scen.corridors), list(scen.actor_ids))
-    closure = np.zeros((1, len(net.chokepoints)))
-    closure[0, net.chokepoints.index("strait")] = 1.0
-    np.testing.assert_array_equal(corridor.availability(net, closure, 1), [[0.0, 1.0, 0.0]])
-    closure[0, net.chokepoints.index("strait")] = 0.25
-    np.testing.assert_allclose(corridor.availability(net, closure, 1), [[0.75, 1.0, 0.75]])
+    net = build_network(list(scen.corridors), list(scen.actor_ids))
+    chokepoints = scen.context().closable
+    closure = np.zeros((1, len(chokepoints)))
+    closure[0, chokepoints.index("strait")] = 1.0
+    np.testing.assert_array_equal(availability(net, closure, 1), [[0.0, 1.0, 0.0]])
+    closure[0, chokepoints.index("strait")] = 0.25
+    np.testing.assert_allclose(availability(net, closure, 1), [[0.75, 1.0, 0.75]])
 
 
 def test_corridor_closure_in_a_full_run(tmp_path):
@@ -168,11 +170,11 @@ def test_corridor_that_opens_later_carries_nothing_before(tmp_path):
     rail = {"pairs": [["a", "b"]], "capacity": 30.0, "transit_days": 5.0, "chokepoints": [], "opens": 3}
     scen = make_scenario(tmp_path, actors=2, trade={("a", "b"): 10.0}, corridors={"rail": rail},
                          dynamics=QUIET, steps=5)
-    net = corridor.build_network(list(scen.corridors), list(scen.actor_ids))
-    closure = np.zeros((1, len(net.chokepoints)))
+    net = build_network(list(scen.corridors), list(scen.actor_ids))
+    closure = np.zeros((1, len(scen.context().closable)))
     for t in range(6):
-        avail = corridor.availability(net, closure, t)
-        _, flow = corridor.route(net, np.array([[10.0]]), 30.0 * avail)
+        avail = availability(net, closure, t)
+        _, flow = route(net, np.array([[10.0]]), 30.0 * avail)
         assert flow[0, 0] == (0.0 if t < 3 else 10.0)
     tr = run(scen)["trade"][0, :, 0, 1]
     np.testing.assert_allclose(tr, [0, 0, 0, 10, 10, 10])
@@ -478,7 +480,7 @@ def test_sanctions_imposed_at_step_zero_stay_at_rest(tmp_path):
                          relations={("a", "b"): -0.9, ("b", "a"): -0.7, ("a", "c"): 0.5, ("c", "a"): 0.5},
                          trade={("a", "c"): 10.0}, dynamics={**QUIET, "evasion": 0.0}, steps=24)
     c, _ = _advance(scen)
-    assert c.initial.sanctions[0, 0, 1] > 0
+    assert c.initial.sanctions[0, 1, 0] > 0   # [from, to, run]
     assert _max_drift(scen) < 1e-9
 
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from sim import scenario
-from sim.ensemble import run_ensemble
-from sim.model import AlignmentModel
-from sim.params import compile
-from sim.ensemble import simulate
+from sim.engine.ensemble import run_ensemble
+from sim.model.agents import AlignmentModel
+from sim.model.compile import compile
+from sim.engine.ensemble import simulate
 
 
 @pytest.fixture(scope="module")

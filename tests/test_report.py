@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sim import experiment
-from sim.cli import main
-from sim.errors import ScenarioError
-from sim.report import report_main, write_report
+from sim.experiments import spec as experiment
+from sim.apps.cli import main
+from sim.core.errors import ScenarioError
+from sim.report.html import report_main, write_report
 from test_experiment import make_toy
 
 

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from helpers import ROOT, write_scenario
-from sim.cli import main
+from sim.apps.cli import main
 
 SHOCK = """
 [shocks.strike]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import experiment
+from sim.experiments import spec as experiment
 from sim.analysis.sensitivity import estimators, ishigami, saltelli_design, sobol, split
 from test_experiment import make_toy
 

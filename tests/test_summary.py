@@ -7,7 +7,8 @@ import pickle
 import numpy as np
 import pytest
 
-from sim import summary as summ
+from sim.core.pairs import directed_index, pair_index
+from sim.engine import summary as summ
 
 
 def _bins(v, lo, hi, bins):
@@ -37,8 +38,8 @@ def _reference(alignment, onsets, codes, n_codes, key_pairs, balance) -> summ.Su
     """The summary the dense way, from its definition."""
     r, t1, n, _ = alignment.shape
     bins = summ.bins_for(n)
-    pi, pj = summ.pair_index(n)
-    di, dj = summ.directed_index(n)
+    pi, pj = pair_index(n)
+    di, dj = directed_index(n)
     # the mutual value sums the pair in the array's own precision, then halves it in float64
     mutual = 0.5 * (alignment[:, :, pi, pj] + alignment[:, :, pj, pi]).astype(np.float64)
     directed = alignment[:, :, di, dj]

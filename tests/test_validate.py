@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim import validate
+from sim.apps import validate
 
 RUNS = 120
 

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from numba import njit
 from scipy import stats
 
-from sim import rng, vecmath as vm
+from sim.core import rng
+
+from sim.core import vecmath as vm
 
 LD = np.longdouble
 EXTENDED = np.finfo(LD).nmant >= 63      # x86-64: 80-bit long double, 11 more bits than float64

@@ -32,13 +32,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..alignment import mutual
-from . import balance, landscape
+from sim.core.pairs import code_to_sides, mutual, structure_label
+from sim.core.stats import wilson_interval
+from sim.analysis import balance, landscape
 
 EXACT_MAX_ACTORS = 16  # 2**15 configurations per matrix
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QCOLS = ("q05", "q25", "q50", "q75", "q95")
-Z95 = 1.959963984540054
 METRICS = ("balanced_triad_share", "weighted_balanced_triad_share", "frustration_index", "polarization")
 
 
@@ -65,22 +65,30 @@ def step_of(e, when) -> int:
     return int(_steps(e, when)[0])
 
 
-def propensity(e, steps=None) -> np.ndarray:
-    """Mutual alignment (R, S, n, n) float64 with zero diagonal."""
-    s = _steps(e, steps)
-    p = mutual(e.alignment[:, s].astype(np.float64))
+def propensity_of(alignment: np.ndarray) -> np.ndarray:
+    """Mutual alignment (..., n, n) float64 with zero diagonal, from directed alignment."""
+    p = mutual(alignment.astype(np.float64))
     n = p.shape[-1]
     p[..., np.arange(n), np.arange(n)] = 0.0
     return p
 
 
-def sizes(e, steps=None) -> np.ndarray:
-    """Military capability shares (R, S, n), each row summing to 1."""
-    s = _steps(e, steps)
-    m = e.arrays["military"][:, s].astype(np.float64)
+def sizes_of(military: np.ndarray) -> np.ndarray:
+    """Military capability shares (..., n), each row summing to 1."""
+    m = military.astype(np.float64)
     if np.any(m <= 0):
         raise ValueError("military capability must be positive to serve as landscape size")
     return m / m.sum(axis=-1, keepdims=True)
+
+
+def propensity(e, steps=None) -> np.ndarray:
+    """Mutual alignment (R, S, n, n) float64 with zero diagonal."""
+    return propensity_of(e.alignment[:, _steps(e, steps)])
+
+
+def sizes(e, steps=None) -> np.ndarray:
+    """Military capability shares (R, S, n), each row summing to 1."""
+    return sizes_of(e.arrays["military"][:, _steps(e, steps)])
 
 
 # ------------------------------------------------------------- global minimum per run
@@ -114,7 +122,7 @@ def global_minima(sz, prop, *, max_actors: int = EXACT_MAX_ACTORS, block: int | 
     c_blk = block or int(min(total, max(256, (1 << 21) // m_blk)))
     for c0 in range(0, total, c_blk):
         codes = np.arange(c0, min(c0 + c_blk, total), dtype=np.int64)
-        x = landscape.code_to_sides(codes, n)
+        x = code_to_sides(codes, n)
         d = (x[:, iu] != x[:, ju]).astype(float)  # (B, pairs): 1 where the pair is split
         for r0 in range(0, mats, m_blk):
             en = d @ w[r0 : r0 + m_blk].T  # (B, r) energies
@@ -139,7 +147,7 @@ class Coalitions:
     @property
     def sides(self) -> np.ndarray:
         """(R, S, n) uint8 side of each actor; actor 0 on side 0."""
-        return landscape.code_to_sides(self.codes, len(self.actors))
+        return code_to_sides(self.codes, len(self.actors))
 
     def column(self, step: int) -> int:
         hits = np.flatnonzero(self.steps == step)
@@ -156,29 +164,7 @@ def coalition_structure(e, steps=None) -> Coalitions:
                       codes, energies)
 
 
-def structure_label(actors, code: int, names=None) -> str:
-    """'{iran, china, russia} vs {us, israel}', or '{all five}' style for the grand coalition."""
-    sides = landscape.code_to_sides(int(code), len(actors))
-    show = [names[a] if names else a for a in actors]
-    a = [m for m, x in zip(show, sides) if x == 0]
-    b = [m for m, x in zip(show, sides) if x == 1]
-    if not b:
-        return "{" + ", ".join(a) + "} (one coalition)"
-    return "{" + ", ".join(a) + "} vs {" + ", ".join(b) + "}"
-
-
 # ----------------------------------------------------------------- probabilities
-
-
-def wilson_interval(k, n, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials (95% by default)."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.errors import ScenarioError
+from sim.core.errors import ScenarioError
+from sim.core.pairs import code_to_sides
 
 EXACT_MAX_ACTORS = 24  # 2**23 configurations: ~100 MB of result arrays
 DEFAULT_BLOCK = 1 << 16  # configurations per block: bounds temporary memory
@@ -68,15 +69,6 @@ def _tolerance(w: np.ndarray) -> float:
     # Switches must lower E by more than rounding noise, so plateaus (dE == 0
     # exactly, common with integer data) never look like descents.
     return 1e-12 * float(np.abs(w).sum())
-
-
-def code_to_sides(codes, n: int) -> np.ndarray:
-    """Side vectors (..., n) of uint8 for configuration codes."""
-    c = np.asarray(codes, dtype=np.int64)
-    out = np.zeros(c.shape + (n,), dtype=np.uint8)
-    if n > 1:
-        out[..., 1:] = (c[..., None] >> np.arange(n - 1, dtype=np.int64)) & 1
-    return out
 
 
 def sides_to_code(sides) -> np.ndarray:

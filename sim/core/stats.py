@@ -1,0 +1,57 @@
+"""Interval estimates for Monte Carlo results: proportions (Wilson) and paired differences
+(Newcombe for yes/no outcomes, a normal interval for means)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+Z95 = 1.959963984540054   # the standard normal's 97.5% quantile
+
+
+def wilson_interval(k, n, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials (95% by default)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Scenario minus baseline over paired runs, with a 95% interval and its method."""
+    estimate: float
+    low: float
+    high: float
+    n: int
+    method: str
+
+
+def newcombe_paired(e1: np.ndarray, e2: np.ndarray, z: float = Z95) -> Difference:
+    """p1 - p2 for paired yes/no outcomes, with Newcombe's method 10 interval.
+
+    a: both yes, b: only the first, c: only the second, d: neither. Wilson intervals of the two
+    margins are combined with the phi correlation of the pairs (Newcombe, Stat Med 1998,
+    17:2635-2650), so positively correlated pairs (common random numbers) get a narrower
+    interval than independent samples would."""
+    e1, e2 = np.asarray(e1, bool), np.asarray(e2, bool)
+    n = int(e1.size)
+    a = int((e1 & e2).sum())
+    b = int((e1 & ~e2).sum())
+    c = int((~e1 & e2).sum())
+    d = n - a - b - c
+    p1, p2 = (a + b) / n, (a + c) / n
+    l1, u1 = wilson_interval(a + b, n, z)
+    l2, u2 = wilson_interval(a + c, n, z)
+    den = (a + b) * (c + d) * (a + c) * (b + d)
+    phi = (a * d - b * c) / math.sqrt(den) if den > 0 else 0.0
+    dl = math.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
+    du = math.sqrt(max((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0))
+    diff = p1 - p2
+    return Difference(diff, max(-1.0, diff - dl), min(1.0, diff + du), n,
+                      "difference in proportions, Newcombe paired score 95% CI")

@@ -1,0 +1,244 @@
+"""Compile a validated scenario into the model's inputs for a range of runs.
+
+Every uncertain number is drawn here, keyed by its key path, so run r gets the same values
+whichever other runs share its chunk (common random numbers across scenarios, too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from sim.core import rng
+from sim.core.errors import ScenarioError
+from sim.model import interests
+from sim.model.forcing import Schedule, schedule
+from sim.model.routing import build_network
+from sim.model.simulate import initial_drive, initial_state, zero_forcing
+from sim.model.state import DTYPE, Forcing, State, Static, runs_last
+from sim.scenario.actors import BEHAVIOUR
+from sim.scenario.distribution import draw, nominal
+from sim.scenario.parameters import PARAMETERS
+from sim.scenario.schema import close_matches
+from sim.scenario.shocks import Context
+from sim.scenario.spec import Scenario, parameter_keys
+
+
+@dataclass
+class Compiled:
+    """A scenario compiled for runs `runs`: everything the kernel needs, as arrays.
+
+    Attributes
+    ----------
+    scenario, seed : what was compiled.
+    runs : (R,) global run numbers.
+    steps : months to simulate.
+    static : per-run constants (sim.model.state.Static, runs last).
+    initial : the step-0 State.
+    schedules : one per shock: when it is active in each run, and at what intensity.
+    noise_keys : (N, N, R) uint64 keys of the alignment noise, keyed by actor ids.
+    context : what shocks refer to (actor ids, closable names).
+    """
+    scenario: Scenario
+    seed: int
+    runs: np.ndarray
+    steps: int
+    static: Static
+    initial: State
+    schedules: list[Schedule]
+    noise_keys: np.ndarray
+    context: Context
+
+    def forcing(self, t: int) -> Forcing:
+        """The shocks' pushes at step t, as a Forcing (runs last)."""
+        return self._apply(t, zero_forcing(self.static))
+
+    def _apply(self, t: int, f: Forcing) -> Forcing:
+        for sch in self.schedules:
+            if sch.any_active[t]:
+                sch.shock.force(f, sch.active[:, t], self.context, sch.draws)
+        return f
+
+    def forcing_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every step's forcing in compact form for sim.model.simulate.simulate_runs.
+
+        Returns
+        -------
+        rows : (K,) int64, the rows of Forcing.memory that some shock touches at some step.
+        values : (T+1, K, R) their values; every other entry is zero throughout.
+        """
+        f = zero_forcing(self.static)
+        found: dict[int, dict[int, np.ndarray]] = {}
+        wrote = np.zeros(0, np.int64)
+        for t in range(1, self.steps + 1):
+            f.memory[wrote] = 0.0          # only what the last step wrote is not zero
+            self._apply(t, f)
+            wrote = _nonzero_rows(f.memory)
+            for row in wrote:
+                found.setdefault(int(row), {})[t] = f.memory[row].copy()
+        rows = np.array(sorted(found), dtype=np.int64)
+        values = np.zeros((self.steps + 1, len(rows), len(self.runs)))
+        for q, row in enumerate(rows):
+            for t, v in found[row].items():
+                values[t, q] = v
+        return rows, values
+
+    def noise(self, t: int) -> np.ndarray:
+        """(N, N, R) standard normals of step t."""
+        return rng.normal_field(self.noise_keys, t, np.empty(self.noise_keys.shape))
+
+
+@njit(cache=True)
+def _nonzero_rows(x):
+    """Indices of the rows of x (K, R) with a nonzero entry (a count per row, which vectorizes)."""
+    out = np.empty(x.shape[0], np.int64)
+    k = 0
+    for i in range(x.shape[0]):
+        c = 0
+        for r in range(x.shape[1]):
+            c += x[i, r] != 0.0
+        if c:
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+def _draw(nominal_only: bool, run_values: dict | None):
+    """The draw function for a compile: medians, explicit per-run values (experiments), or
+    the scenario's distributions."""
+    base = (lambda v, key, seed, runs: np.full(np.shape(runs), nominal(v))) if nominal_only else draw
+    if not run_values:
+        return base
+
+    def drawn(v, key, seed, runs):
+        if key in run_values:   # indexed by global run number, so chunking cannot matter
+            return np.asarray(run_values[key], dtype=np.float64)[runs]
+        return base(v, key, seed, runs)
+    return drawn
+
+
+def _matrix(draw, values: dict, ids, seed, runs, prefix: str, written: dict, default=0.0) -> np.ndarray:
+    """Directed values (R, N, N); one the file gave only one way is drawn under the key it was
+    written with, so both directions get the same draw, and --set or per-run values of that key
+    move both."""
+    n = len(ids)
+    out = np.full((len(runs), n, n), default, dtype=DTYPE)
+    for (i, j), v in values.items():
+        key = f"{prefix}.{i}.{j}" if j in written.get(i, {}) else f"{prefix}.{j}.{i}"
+        out[:, ids.index(i), ids.index(j)] = draw(v, key, seed, runs)
+    return out
+
+
+def _shares(x: np.ndarray, axis: int) -> np.ndarray:
+    """x over its total along axis, 0 where the total is 0."""
+    total = x.sum(axis=axis, keepdims=True)
+    return np.where(total > 0, x / np.where(total > 0, total, 1.0), 0.0)
+
+
+def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, np.ndarray]:
+    """Every per-run input of the model, drawn with `draw`: the Static arrays (affinity zero,
+    chronic pressure not yet known) and the initial alignments a0 (R, N, N)."""
+    ids = list(scen.actor_ids)
+    n, r = len(ids), len(runs)
+    offdiag = 1.0 - np.eye(n)
+
+    def per_actor(field):
+        return np.stack([draw(getattr(a, field), f"actors.{a.id}.{field}", seed, runs)
+                         for a in scen.actors], axis=1)
+
+    def per_issue(field):
+        return np.stack([np.stack([draw(getattr(a, field)[i], f"actors.{a.id}.{field}.{i}", seed, runs)
+                                   for i in scen.issues], axis=1) for a in scen.actors], axis=1)
+
+    mil, eco = per_actor("military"), per_actor("economic")
+    beh = {b: per_actor(b) for b in BEHAVIOUR}
+    similarity = interests.similarity(per_issue("positions"), per_issue("salience")) * offdiag
+    a0 = _matrix(draw, scen.relations, ids, seed, runs, "relations", scen.resolved.get("relations", {})) * offdiag
+    # unless stated, an actor expects from a friend half its alignment in support
+    x0 = 0.5 * np.maximum(a0, 0.0)
+    for (i, j), v in scen.expectations.items():
+        x0[:, ids.index(i), ids.index(j)] = draw(v, f"expectations.{i}.{j}", seed, runs)
+    x0 *= offdiag
+    vol = np.zeros((r, n, n), dtype=DTYPE)
+    for (i, j), v in scen.trade.items():
+        if ids.index(i) < ids.index(j):   # draw once per pair: trade is symmetric
+            x = draw(v, f"trade.{i}.{j}", seed, runs)
+            vol[:, ids.index(i), ids.index(j)] = vol[:, ids.index(j), ids.index(i)] = x
+    cap = np.stack([draw(c.capacity, f"corridors.{c.id}.capacity", seed, runs) for c in scen.corridors],
+                   axis=1) if scen.corridors else np.zeros((r, 0))
+    w = np.stack([draw(scen.dynamics[k], f"dynamics.{k}", seed, runs) for k in PARAMETERS], axis=1)
+    static = Static(
+        similarity=runs_last(similarity), affinity=np.zeros((n, n, r)), expectation0=runs_last(x0),
+        military0=runs_last(mil), econ_share=runs_last(_shares(eco, 1)),
+        tolerance=runs_last(beh["sanctions_risk_tolerance"]), resolve=runs_last(beh["resolve"]),
+        reliability=runs_last(beh["reliability"]), volume=runs_last(vol), trade_share=runs_last(_shares(vol, 2)),
+        capacity=runs_last(cap), chronic=np.zeros((n, r)), w=runs_last(w),
+        network=build_network(list(scen.corridors), ids))
+    return static, a0
+
+
+def reference_drive(scen: Scenario, w: np.ndarray) -> np.ndarray:
+    """Mechanism drive at step 0 of the calibration scenario at nominal values, with each run's
+    own dynamics weights w (P, R): (N, N, R).
+
+    The weights are the run's, so a run that weighs a mechanism differently (an override, a
+    distribution, an experiment) still starts at rest and differs in how it responds, not in
+    where it drifts (docs/MODEL.md, A3)."""
+    ref = scen.reference or scen
+    # the drive depends on a run only through its weights: when every run has the same, once
+    same = bool((w == w[:, :1]).all())
+    cols = w[:, :1] if same else w
+    weights = {f"dynamics.{k}": cols[row] for row, k in enumerate(PARAMETERS)}
+    static, a0 = inputs(ref, 0, np.arange(cols.shape[1]), _draw(True, weights))
+    drive = initial_drive(initial_state(static, runs_last(a0)), static)
+    return np.broadcast_to(drive, (*drive.shape[:2], w.shape[1])) if same else drive
+
+
+def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
+            nominal_only: bool = False, calibrate: bool = True, run_values: dict | None = None) -> Compiled:
+    """The model's inputs for runs `runs` of `scen` with root seed `seed`.
+
+    Parameters
+    ----------
+    scen : a validated Scenario (sim.scenario.load).
+    seed : root seed; run r's numbers depend only on (seed, r, names), never on the other runs.
+    runs : global run numbers.
+    steps : months to simulate (default: the scenario's).
+    nominal_only : use each distribution's median instead of drawing.
+    calibrate : set the affinity so the calibration scenario starts at rest (A3).
+    run_values : parameter key path (as for --set) -> array of values indexed by global run number
+        (experiments vary parameters this way).
+
+    Raises
+    ------
+    ScenarioError : a run_values key that is not a numeric parameter of the scenario.
+
+    Examples
+    --------
+    >>> from sim import scenario
+    >>> c = compile(scenario.load("scenarios/june_war_pivot.toml"), seed=1, runs=range(4))
+    >>> c.initial.alignment.shape     # (from, to, run)
+    (5, 5, 4)
+    """
+    if run_values and not nominal_only:
+        known = set(parameter_keys(scen))
+        for key in run_values:
+            if key not in known:
+                raise ScenarioError(scen.path, key, "(per-run values)",
+                                    "not a numeric parameter of this scenario" + close_matches(key, known))
+    draw_fn = _draw(nominal_only, run_values)
+    runs = np.asarray(runs, dtype=np.int64)
+    steps = scen.steps if steps is None else steps
+    static, a0 = inputs(scen, seed, runs, draw_fn)
+    initial = initial_state(static, runs_last(a0))   # also fills static.chronic
+    if calibrate:
+        # 0.95 caps |atanh| at 1.83 so a file's +-1 does not become an infinite pull
+        offdiag = (1.0 - np.eye(len(scen.actors)))[:, :, None]
+        static.affinity[...] = (np.arctanh(np.clip(runs_last(a0), -0.95, 0.95)) - reference_drive(scen, static.w)) * offdiag
+    schedules = [schedule(s, seed, runs, steps, draw_fn) for s in scen.shocks] if steps > 0 else []
+    ids = list(scen.actor_ids)
+    pair_keys = np.array([[rng.name_key("pair", a, b) for b in ids] for a in ids], dtype=np.uint64)
+    noise_keys = rng.combine(rng.run_keys(seed, runs, "noise")[None, None, :], pair_keys[:, :, None])
+    return Compiled(scen, seed, runs, steps, static, initial, schedules, noise_keys, scen.context())

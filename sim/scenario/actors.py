@@ -1,0 +1,44 @@
+"""Actors: capabilities, interests over issues, and behavioural dispositions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.scenario.distribution import Value
+from sim.scenario.schema import Table
+
+# Behavioural parameters, each in [0, 1], with what they govern in the dynamics.
+BEHAVIOUR = {
+    "sanctions_risk_tolerance": "how much secondary-sanctions exposure the actor accepts "
+                                "before cutting trade with, or aid to, a sanctioned partner",
+    "resolve": "readiness to bear costs: imposing sanctions on rivals, giving military support",
+    "reliability": "how far the actor delivers support to partners under pressure",
+}
+FIELDS = ("name", "military", "economic", *BEHAVIOUR, "positions", "salience")
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    name: str
+    military: Value        # military capability (SIPRI spending, US$ bn)
+    economic: Value        # economic capability (GDP, US$ tn)
+    sanctions_risk_tolerance: Value
+    resolve: Value
+    reliability: Value
+    positions: dict[str, Value]   # issue -> position in [-1, 1]
+    salience: dict[str, Value]    # issue -> weight >= 0 (normalised per actor)
+
+
+def parse_actor(aid: str, t: Table, issues: list[str]) -> Actor:
+    name = t.string("name", default=aid)
+    mil = t.value("military", lo=0.0)
+    eco = t.value("economic", lo=0.0)
+    beh = {k: t.value(k, 0.0, 1.0) for k in BEHAVIOUR}
+    pos_t, sal_t = t.table("positions", default={}), t.table("salience", default={})
+    positions = {i: pos_t.value(i, -1.0, 1.0, default=0.0) for i in issues}
+    salience = {i: sal_t.value(i, 0.0, default=1.0 if not sal_t.data else 0.0) for i in issues}
+    pos_t.finish(issues)
+    sal_t.finish(issues)
+    t.finish(FIELDS)
+    return Actor(aid, name, mil, eco, positions=positions, salience=salience, **beh)

@@ -1,0 +1,134 @@
+"""Reading scenario files: TOML parsed, `extends` chains merged, `--set` overrides applied.
+
+Everything here works on plain data (dicts from TOML); `sim.scenario.spec.validate` turns the
+result into a typed `Scenario`.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+
+from sim.core.errors import ScenarioError
+from sim.scenario.parameters import PARAMETERS
+from sim.scenario import actors as actor, corridors as corridor, shocks as shock
+from sim.scenario.schema import close_matches
+
+# tables whose keys are names the user chooses, so --set may add a key that is not yet there
+_OPEN_TABLES = ("relations.", "expectations.", "trade.")
+
+
+def read_toml(path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(path, None, str(path), "no such file")
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, None, "(file)", f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, None, "(file)", f"cannot be read: {exc}") from None
+
+
+def merge(base: dict, over: dict) -> dict:
+    """Deep merge: tables merge key by key, anything else is replaced."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and "dist" not in v:
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def resolve_file(path, _seen=()) -> dict:
+    """The file's data with its `extends` chain merged in (parents first)."""
+    path = Path(path).resolve()
+    if path in _seen:
+        raise ScenarioError(path, "extends", path.name, "extends chain loops back to this file")
+    data = read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(path, "extends", parent, "a path to another scenario file")
+    parent_path = (path.parent / parent)
+    if not parent_path.is_file():
+        raise ScenarioError(path, "extends", parent, "no such file (paths are relative to this file)")
+    return merge(resolve_file(parent_path, (*_seen, path)), data)
+
+
+def parse_override(text: str, file="--set") -> tuple[str, object]:
+    """'a.b.c=value' -> ('a.b.c', value); the value is read as TOML, else as a string."""
+    if "=" not in text:
+        raise ScenarioError(file, text, text, "expected KEY.PATH=VALUE")
+    key, raw = (s.strip() for s in text.split("=", 1))
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def leaf_paths(data: dict, prefix: str = "") -> list[str]:
+    out = []
+    for k, v in data.items():
+        p = f"{prefix}{k}"
+        if isinstance(v, dict) and "dist" not in v:
+            out.extend(leaf_paths(v, p + "."))
+        out.append(p)
+    return out
+
+
+def with_defaults(data: dict) -> dict:
+    """Make every tunable parameter visible (for --set and `show`)."""
+    data = copy.deepcopy(data)
+    dyn = data.setdefault("dynamics", {})
+    if isinstance(dyn, dict):
+        for k, spec in PARAMETERS.items():
+            dyn.setdefault(k, spec.default)
+    return data
+
+
+def _optional_keys(data: dict, parts: list[str]) -> set[str]:
+    """Keys a table may hold though the file leaves them out (so --set can add them)."""
+    if len(parts) == 3 and parts[0] == "actors":
+        return set(actor.FIELDS)
+    if len(parts) == 4 and parts[0] == "actors" and parts[2] in ("positions", "salience"):
+        return set(data.get("issues", {}))
+    if len(parts) == 3 and parts[0] == "corridors":
+        return set(corridor.FIELDS)
+    if len(parts) == 3 and parts[0] == "shocks":
+        kind = data.get("shocks", {}).get(parts[1], {}).get("type")
+        return set(shock.COMMON) | set(getattr(shock.SHOCK_TYPES.get(kind), "fields", ()))
+    return set()
+
+
+def apply_overrides(data: dict, overrides, file="--set") -> dict:
+    data = with_defaults(data)
+    valid = leaf_paths(data)
+    for text in overrides:
+        key, value = parse_override(text, file)
+        parts = key.split(".")
+        node = data
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+            if node is None:
+                break
+        open_table = any(key.startswith(p) for p in _OPEN_TABLES) and len(parts) == 3
+        addable = isinstance(node, dict) and parts[-1] in _optional_keys(data, parts)
+        if not isinstance(node, dict) or (parts[-1] not in node and not open_table and not addable):
+            near = list(dict.fromkeys(valid + [".".join([*parts[:-1], k]) for k in _optional_keys(data, parts)]))
+            raise ScenarioError(file, key, value, "unknown key" + close_matches(key, near)
+                                + " (`alignsim show SCENARIO --keys` lists them all)")
+        node[parts[-1]] = value
+    return data
+
+
+def chain_root(path) -> Path:
+    """The file at the end of the `extends` chain (already checked by resolve_file)."""
+    path = Path(path).resolve()
+    parent = read_toml(path).get("extends")
+    return path if parent is None else chain_root(path.parent / parent)

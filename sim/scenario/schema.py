@@ -1,0 +1,125 @@
+"""Reading validated values out of parsed TOML, with key paths for error messages."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import numpy as np
+
+from sim.scenario.distribution import Value, parse_value
+from sim.core.errors import ScenarioError
+
+_MISSING = object()
+_DATE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def close_matches(word: str, options) -> str:
+    near = difflib.get_close_matches(word, list(options), n=3, cutoff=0.5)
+    return f" (did you mean {', '.join(near)}?)" if near else ""
+
+
+class Table:
+    """A TOML table being read; remembers which keys were used so leftovers are errors."""
+
+    def __init__(self, data, file, path: str = ""):
+        if not isinstance(data, dict):
+            raise ScenarioError(file, path, data, "expected a table")
+        self.data, self.file, self.path, self.used = data, file, path, set()
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def raw(self, key: str, default=_MISSING):
+        self.used.add(key)
+        if key not in self.data:
+            if default is _MISSING:
+                raise ScenarioError(self.file, self.at(key), "(missing)", "this key is required")
+            return default
+        return self.data[key]
+
+    def value(self, key, lo=-np.inf, hi=np.inf, default=_MISSING) -> Value:
+        raw = self.raw(key, default)
+        return parse_value(raw, self.file, self.at(key), lo, hi)
+
+    def number(self, key, lo=-np.inf, hi=np.inf, default=_MISSING, integer=False) -> float:
+        raw = self.raw(key, default)
+        ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+        if integer:
+            ok = ok and float(raw).is_integer()
+        if not ok or not (lo <= raw <= hi):
+            kind = "an integer" if integer else "a number"
+            raise ScenarioError(self.file, self.at(key), raw,
+                                f"must be {kind} in [{lo:g}, {hi:g}]")
+        return int(raw) if integer else float(raw)
+
+    def string(self, key, default=_MISSING, choices=None) -> str:
+        raw = self.raw(key, default)
+        if not isinstance(raw, str) or (choices is not None and raw not in choices):
+            allowed = "one of " + ", ".join(choices) if choices else "must be a string"
+            raise ScenarioError(self.file, self.at(key), raw, allowed)
+        return raw
+
+    def boolean(self, key, default=_MISSING) -> bool:
+        raw = self.raw(key, default)
+        if not isinstance(raw, bool):
+            raise ScenarioError(self.file, self.at(key), raw, "must be true or false")
+        return raw
+
+    def table(self, key, default=_MISSING) -> "Table":
+        raw = self.raw(key, default)
+        return Table(raw, self.file, self.at(key))
+
+    def ident(self, key, known, what="actor") -> str:
+        raw = self.raw(key)
+        return check_ident(raw, known, self.file, self.at(key), what)
+
+    def items(self):
+        for key in self.data:
+            self.used.add(key)
+            yield key, self.data[key]
+
+    def finish(self, allowed=None):
+        """Reject keys nobody read: a typo must not silently become a default."""
+        allowed = set(allowed) if allowed is not None else self.used
+        for key in self.data:
+            if key not in allowed:
+                raise ScenarioError(self.file, self.at(key), self.data[key],
+                                    "unknown key; allowed: " + ", ".join(sorted(allowed))
+                                    + close_matches(key, allowed))
+
+
+def check_ident(raw, known, file, path, what="actor") -> str:
+    if not isinstance(raw, str) or raw not in known:
+        raise ScenarioError(file, path, raw, f"unknown {what}; known: " + ", ".join(known)
+                            + (close_matches(raw, known) if isinstance(raw, str) else ""))
+    return raw
+
+
+def parse_month(raw, file, path) -> tuple[int, int]:
+    m = _DATE.match(raw) if isinstance(raw, str) else None
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ScenarioError(file, path, raw, 'expected a month "YYYY-MM"')
+    return int(m.group(1)), int(m.group(2))
+
+
+def to_step(raw, start: tuple[int, int], file, path) -> int:
+    """A date "YYYY-MM" or a step number -> step index (step 0 is the start month)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if raw < 0:
+            raise ScenarioError(file, path, raw, 'a step must be >= 0 (or give a date "YYYY-MM")')
+        return raw
+    y, m = parse_month(raw, file, path)
+    step = (y - start[0]) * 12 + (m - start[1])
+    if step < 0:
+        raise ScenarioError(file, path, raw,
+                            f"is before the scenario start {start[0]:04d}-{start[1]:02d}")
+    return step
+
+
+def step_date(start: tuple[int, int], step: int) -> str:
+    months = start[0] * 12 + start[1] - 1 + step
+    return f"{months // 12:04d}-{months % 12 + 1:02d}"

@@ -1,0 +1,184 @@
+"""The Scenario type: a validated scenario file, and `load`, which reads, resolves and validates one.
+
+A scenario is data. Nothing in a file is executed; every value is checked and a bad one
+raises ScenarioError naming the file, key path, value and what is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sim.scenario.actors import BEHAVIOUR, Actor, parse_actor
+from sim.scenario.corridors import Corridor, parse_corridor
+from sim.scenario.distribution import Value
+from sim.scenario.files import apply_overrides, chain_root, resolve_file
+from sim.scenario.parameters import PARAMETERS
+from sim.core.errors import ScenarioError
+from sim.scenario.schema import Table, check_ident, close_matches, parse_month, step_date
+from sim.scenario.shocks import Context, Shock, parse_shock
+
+TOP = ("extends", "scenario", "time", "issues", "actors", "relations", "expectations",
+       "trade", "corridors", "shocks", "dynamics", "outputs")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    name: str
+    title: str
+    description: str
+    start: tuple[int, int]
+    steps: int
+    issues: dict[str, str]
+    actors: tuple[Actor, ...]
+    relations: dict[tuple[str, str], Value]     # directed initial alignment
+    expectations: dict[tuple[str, str], Value]  # directed expected support
+    trade: dict[tuple[str, str], Value]         # symmetric baseline volume, (i, j) with i < j in order
+    corridors: tuple[Corridor, ...]
+    shocks: tuple[Shock, ...]
+    dynamics: dict[str, Value]
+    key_pairs: tuple[tuple[str, str], ...]
+    resolved: dict                               # the merged, overridden file as data
+    reference: "Scenario | None" = None          # calibration scenario (None: this one)
+
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.actors)
+
+    @property
+    def display(self) -> dict[str, str]:
+        return {a.id: a.name for a in self.actors}
+
+    def date(self, step: int) -> str:
+        return step_date(self.start, step)
+
+    def context(self) -> Context:
+        closable = tuple(dict.fromkeys([q for c in self.corridors for q in c.chokepoints]))
+        return Context(self.path, self.actor_ids, closable, self.start, self.steps)
+
+
+def load(path, overrides=()) -> Scenario:
+    """Validated scenario, with its calibration reference.
+
+    The reference is the root of the `extends` chain as written (no --set): its relations
+    are taken as the model's equilibrium, so counterfactual files and overrides change
+    the mechanisms, not the unexplained historical affinity (docs/MODEL.md, A3)."""
+    path = Path(path)
+    data = resolve_file(path)
+    scen = validate(apply_overrides(data, overrides, file=f"{path} --set") if overrides else data, path)
+    root = chain_root(path)
+    ref = None
+    if root != path.resolve():
+        ref = validate(resolve_file(root), root)
+        if ref.actor_ids != scen.actor_ids:   # a child that adds actors calibrates on itself
+            ref = None
+    if ref is None and overrides:
+        ref = validate(data, path)
+    return replace(scen, reference=ref)
+
+
+def _matrix(t: Table, actors, lo, hi, symmetric: bool, mirror: bool = True):
+    """Rows of name = value tables -> {(i, j): value}; mirrored where one side is missing."""
+    out = {}
+    for i, row in list(t.items()):
+        check_ident(i, actors, t.file, t.at(i))
+        r = Table(row, t.file, t.at(i))
+        for j, _ in list(r.items()):
+            check_ident(j, actors, t.file, r.at(j))
+            if i == j:
+                raise ScenarioError(t.file, r.at(j), r.data[j], "an actor has no relation to itself")
+            v = r.value(j, lo, hi)
+            if symmetric and (j, i) in out and out[(j, i)] != v:
+                raise ScenarioError(t.file, r.at(j), r.data[j],
+                                    f"trade is symmetric and {j}.{i} already gives {out[(j, i)]}")
+            out[(i, j)] = v
+    if mirror:
+        for (i, j), v in list(out.items()):
+            out.setdefault((j, i), v)
+    return out
+
+
+def validate(data: dict, path: Path) -> Scenario:
+    top = Table(data, path)
+    meta = top.table("scenario", default={})
+    name = meta.string("name", default=path.stem)
+    title = meta.string("title", default=name)
+    description = meta.string("description", default="")
+    meta.finish(("name", "title", "description"))
+
+    time = top.table("time")
+    start = parse_month(time.raw("start"), path, time.at("start"))
+    steps = time.number("steps", 1, 1200, integer=True)
+    time.finish(("start", "steps"))
+
+    iss = top.table("issues")
+    issues = {k: (v if isinstance(v, str) else k) for k, v in iss.items()}
+    if not issues:
+        raise ScenarioError(path, "issues", {}, "declare at least one issue dimension")
+
+    act = top.table("actors")
+    actors = tuple(parse_actor(aid, act.table(aid), list(issues)) for aid, _ in list(act.items()))
+    if len(actors) < 2:
+        raise ScenarioError(path, "actors", list(act.data), "at least two actors")
+    ids = [a.id for a in actors]
+
+    relations = _matrix(top.table("relations", default={}), ids, -1.0, 1.0, symmetric=False)
+    # expected support is one-sided: what Iran expects of Russia says nothing of the reverse
+    expectations = _matrix(top.table("expectations", default={}), ids, 0.0, 1.0, symmetric=False, mirror=False)
+    trade = _matrix(top.table("trade", default={}), ids, 0.0, float("inf"), symmetric=True)
+
+    cor = top.table("corridors", default={})
+    corridors = tuple(parse_corridor(cid, cor.table(cid), ids, start) for cid, _ in list(cor.items()))
+
+    dyn = top.table("dynamics", default={})
+    dynamics = {k: dyn.value(k, spec.lo, spec.hi, default=spec.default) for k, spec in PARAMETERS.items()}
+    dyn.finish(PARAMETERS)
+
+    scen = Scenario(path, name, title, description, start, steps, issues, actors, relations,
+                    expectations, trade, corridors, (), dynamics, (), data)
+    ctx = scen.context()
+    sh = top.table("shocks", default={})
+    shocks = tuple(parse_shock(sid, sh.table(sid), ctx) for sid, _ in list(sh.items()))
+
+    out = top.table("outputs", default={})
+    kp = out.raw("key_pairs", default=[])
+    key_pairs = []
+    for k, p in enumerate(kp if isinstance(kp, list) else [kp]):
+        at = f"{out.at('key_pairs')}[{k}]"
+        if not isinstance(p, list) or len(p) != 2 or p[0] == p[1]:
+            raise ScenarioError(path, at, p, "a pair of two different actor ids")
+        key_pairs.append(tuple(check_ident(a, ids, path, at) for a in p))
+    out.finish(("key_pairs",))
+    top.finish(TOP)
+    return Scenario(path, name, title, description, start, steps, issues, actors, relations,
+                    expectations, trade, corridors, shocks, dynamics,
+                    tuple(key_pairs) or default_pairs(ids), data)
+
+
+def default_pairs(ids) -> tuple[tuple[str, str], ...]:
+    return tuple((a, b) for k, a in enumerate(ids[:4]) for b in ids[k + 1:4])
+
+
+def parameter_keys(scen: Scenario) -> list[str]:
+    """Every key path that compile draws (what experiments may vary per run)."""
+    keys = []
+    for a in scen.actors:
+        keys += [f"actors.{a.id}.{f}" for f in ("military", "economic", *BEHAVIOUR)]
+        keys += [f"actors.{a.id}.{f}.{i}" for f in ("positions", "salience") for i in scen.issues]
+    written = scen.resolved.get("relations", {})
+    keys += [f"relations.{i}.{j}" for i, j in scen.relations if j in written.get(i, {})]
+    keys += [f"expectations.{i}.{j}" for i, j in scen.expectations]
+    ids = list(scen.actor_ids)
+    keys += [f"trade.{i}.{j}" for i, j in scen.trade if ids.index(i) < ids.index(j)]
+    keys += [f"corridors.{c.id}.capacity" for c in scen.corridors]
+    keys += [f"dynamics.{k}" for k in scen.dynamics]
+    for s in scen.shocks:
+        base = f"shocks.{s.name}"
+        keys += [f"{base}.{f}" for f in ("intensity", "duration", "probability")]
+        if s.hazard is not None:
+            keys.append(f"{base}.hazard")
+        for k, v in s.spec.items():
+            if isinstance(v, dict):
+                keys += [f"{base}.{k}.{a}" for a in v]
+    return keys
