@@ -1,1 +1,2 @@
-"""Analysis tools that run on inputs or results, separate from the simulation core."""
+"""Analysis: pure functions on arrays (coalitions, structural balance, landscape theory, PRIM
+scenario discovery, Sobol sensitivity, per-run reducers for the engine). Imports only sim.core."""

@@ -26,7 +26,6 @@ Balance metrics (sim/analysis/balance.py) use the same mutual alignment: balance
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ import numpy as np
 
 from sim.core.pairs import code_to_sides, mutual, structure_label
 from sim.core.stats import wilson_interval
-from sim.analysis import balance, landscape
+from sim.analysis import balance
 
 EXACT_MAX_ACTORS = 16  # 2**15 configurations per matrix
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -150,6 +149,7 @@ class Coalitions:
         return code_to_sides(self.codes, len(self.actors))
 
     def column(self, step: int) -> int:
+        """The structures at one reported step."""
         hits = np.flatnonzero(self.steps == step)
         if hits.size == 0:
             raise ValueError(f"step {step} was not computed (have {self.steps.tolist()})")
@@ -169,6 +169,7 @@ def coalition_structure(e, steps=None) -> Coalitions:
 
 @dataclass(frozen=True)
 class Proportion:
+    """A share k / n with its 95% Wilson interval."""
     p: float
     low: float
     high: float

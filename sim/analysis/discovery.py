@@ -35,6 +35,7 @@ from scipy import stats
 
 @dataclass(frozen=True)
 class Box:
+    """A PRIM box: inclusive bounds per input, with its coverage, density and mass."""
     limits: np.ndarray      # (d, 2) low, high (inclusive)
     coverage: float
     density: float
@@ -49,6 +50,8 @@ class Box:
 
 @dataclass
 class BoxResult:
+    """One box found by PRIM: its peeling trajectory, the box chosen from it (pasted and
+    simplified) and the quasi-p-values of its restrictions."""
     trajectory: list[Box]          # peeling trajectory, from the full box
     chosen: int                    # index into trajectory of the box that was pasted
     box: Box                       # the final (pasted, simplified) box
@@ -59,6 +62,7 @@ class BoxResult:
 
 @dataclass
 class Prim:
+    """PRIM scenario discovery over sampled inputs: the boxes found, one after another."""
     names: tuple[str, ...]
     bounds: np.ndarray             # (d, 2) sampled ranges
     n: int
@@ -67,6 +71,7 @@ class Prim:
 
     @property
     def base_density(self) -> float:
+        """The share of cases of interest among all runs."""
         return self.positives / self.n if self.n else float("nan")
 
 
@@ -277,6 +282,7 @@ def rules(result: Prim, labels: dict | None = None, outcome: str = "the outcome"
 
 
 def condition_lines(result: Prim, br: BoxResult, labels: dict) -> list[str]:
+    """The chosen box's restricted inputs as readable conditions, one per line."""
     out = []
     for j in np.flatnonzero(br.restricted):
         name = result.names[j]

@@ -46,10 +46,12 @@ class Design:
 
     @property
     def d(self) -> int:
+        """The number of inputs."""
         return len(self.lows)
 
     @property
     def points(self) -> np.ndarray:
+        """Every sample point (A, B, then each A_B^i), stacked."""
         return np.concatenate([self.A, self.B, *self.AB])
 
 
@@ -98,6 +100,7 @@ def estimators(fa, fb, fab, axis=-1) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Sobol:
+    """First-order and total Sobol indices with bootstrap confidence intervals."""
     S1: np.ndarray
     ST: np.ndarray
     S1_low: np.ndarray

@@ -252,7 +252,7 @@ def cmd_plot(args) -> int:
 
 
 def cmd_landscape(args) -> int:
-    from sim.analysis.landscape import landscape_main
+    from sim.apps.landscape import landscape_main
     return landscape_main(args.file, as_json=args.json, top=args.top)
 
 

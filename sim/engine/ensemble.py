@@ -55,6 +55,10 @@ def events(c: Compiled) -> list[tuple[int, int, str, str, float]]:
 
 @dataclass
 class Ensemble:
+    """Every run of a scenario in memory: arrays (R, T+1, ...) float32 by state variable (step 0
+    is the initial state), the shock onsets (events) and timings. For moderate sizes; `alignsim run`
+    streams chunks to a result folder instead.
+    """
     scenario: Scenario
     seed: int
     runs: int
@@ -65,6 +69,7 @@ class Ensemble:
 
     @property
     def alignment(self) -> np.ndarray:
+        """Directed alignment (R, T+1, N, N)."""
         return self.arrays["alignment"]
 
 
@@ -84,9 +89,11 @@ class Job:
 
     @property
     def n_chunks(self) -> int:
+        """How many chunks the runs are split into."""
         return math.ceil(self.runs / self.chunk_size)
 
     def bounds(self, index: int) -> tuple[int, int]:
+        """The runs [lo, hi) of chunk `index`."""
         lo = index * self.chunk_size
         return lo, min(self.runs, lo + self.chunk_size)
 
@@ -97,16 +104,19 @@ class Job:
 
     @property
     def key_pair_index(self) -> tuple[tuple[int, int], ...]:
+        """The scenario's key pairs as actor indices."""
         ids = list(self.scenario.actor_ids)
         return tuple((ids.index(a), ids.index(b)) for a, b in self.scenario.key_pairs)
 
     @property
     def with_analysis(self) -> bool:
+        """Whether chunks run the per-run reducer (given, and at most COALITION_MAX_ACTORS actors)."""
         return self.reducer is not None and len(self.scenario.actors) <= COALITION_MAX_ACTORS
 
 
 @dataclass
 class ChunkResult:
+    """What computing one chunk gives: its compact summary, and with keep='full' its arrays and events."""
     index: int
     lo: int
     hi: int

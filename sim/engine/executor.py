@@ -16,16 +16,19 @@ BACKENDS = ("auto", "inprocess", "processes", "dask")
 
 
 class InProcess:
+    """Chunks computed one after another in this process."""
     name = "inprocess"
     workers = 1
     max_in_flight = 1
     same_disk = True
 
     def imap(self, fn: Callable, items: Iterable) -> Iterator:
+        """(item, fn(item)) for each item, in order."""
         for item in items:
             yield item, fn(item)
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
 
@@ -36,6 +39,7 @@ def _single_threaded_blas() -> None:
 
 
 class Processes:
+    """A local pool of worker processes (forkserver), at most two chunks in flight per worker."""
     name = "processes"
     same_disk = True
 
@@ -56,6 +60,7 @@ class Processes:
             self.pool.submit(os.getpid)
 
     def imap(self, fn, items):
+        """(item, fn(item)) as results arrive, in any order."""
         from concurrent.futures import FIRST_COMPLETED, wait
         items = iter(items)
         running = {}
@@ -74,6 +79,7 @@ class Processes:
                 yield item, fut.result()
 
     def close(self) -> None:
+        """Shut the pool down."""
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -103,6 +109,7 @@ class Dask:
         self.max_in_flight = 0
 
     def imap(self, fn, items):
+        """(item, fn(item)) as results arrive, in any order; at most two tasks in flight per worker."""
         from dask.distributed import as_completed
         items = iter(items)
         keyed = {}
@@ -129,6 +136,7 @@ class Dask:
             yield item, result
 
     def close(self) -> None:
+        """Close the client, and the local cluster if this executor started it."""
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

@@ -39,6 +39,21 @@ def job_options(job: Job) -> dict:
 
 
 class ResultFolder:
+    """A result folder being written: chunks saved as they finish, then assembled once.
+
+    Parameters
+    ----------
+    out : the folder.
+    job : the Job whose results it holds.
+    meta : manifest entries describing the run (sim.engine.run.run_manifest).
+    resume : take over an interrupted folder, keeping its saved chunks (its options must match).
+    overwrite : replace a folder that already holds results.
+
+    Raises
+    ------
+    ScenarioError : results already there without overwrite; resume of a folder that is not one,
+        is complete, or was started with other options.
+    """
     def __init__(self, out: Path, job: Job, meta: dict, resume: bool = False, overwrite: bool = False):
         self.out, self.job, self.chunks = Path(out), job, Path(out) / "chunks"
         self.options = job_options(job)
@@ -75,9 +90,11 @@ class ResultFolder:
         return self.chunks / f"c{index:06d}"
 
     def done(self) -> set[int]:
+        """Indices of the chunks saved so far."""
         return {int(p.name[1:]) for p in self.chunks.glob("c[0-9]*") if p.is_dir()}
 
     def save(self, res: ChunkResult) -> None:
+        """Save a chunk (unless its worker already did)."""
         if not res.saved:
             save_chunk(self.chunks, res)
 

@@ -12,6 +12,7 @@ from sim import __version__
 
 
 def versions() -> dict:
+    """The versions of alignsim, Python, the platform and the main libraries."""
     out = {"alignsim": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
     for pkg in ("numpy", "scipy", "mesa", "matplotlib"):
         try:
@@ -22,6 +23,7 @@ def versions() -> dict:
 
 
 def json_default(o):
+    """JSON for numpy scalars (and anything else as text)."""
     if isinstance(o, (np.integer,)):
         return int(o)
     if isinstance(o, (np.floating,)):

@@ -197,6 +197,11 @@ def hist_quantiles(counts: np.ndarray, qs, lo: float = -1.0, hi: float = 1.0) ->
 
 @dataclass
 class Summary:
+    """Integer counts that summarise a chunk of runs: histograms and fixed-point sums of
+    alignment per step and pair, horizon bands, shock onsets, coalition structures and balance
+    metrics. Counts add in any order to the same result, so merged tables do not depend on
+    chunking or backend.
+    """
     runs: np.ndarray            # () number of runs
     hist_mutual: np.ndarray     # (T+1, Pm, B)
     hist_directed: np.ndarray   # (T+1, Pd, B)
@@ -211,6 +216,7 @@ class Summary:
     nan_balance: np.ndarray     # (T+1, M) runs where a metric is undefined (no triads)
 
     def merge(self, other: "Summary") -> "Summary":
+        """The counts of both summaries added."""
         return Summary(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
     # summarize() holds the histograms sparse, as compact() gives them: a chunk fills only a
@@ -260,6 +266,7 @@ class Summary:
 
     @classmethod
     def from_compact(cls, d) -> "Summary":
+        """A Summary from its compact form (as saved in summary.npz)."""
         kw = {}
         for f in fields(cls):
             if f.name.startswith("hist_"):
@@ -280,10 +287,12 @@ class Summary:
                 setattr(self, f.name, mine + d[f.name])
 
     def save(self, path) -> None:
+        """Write the compact form to an .npz file."""
         np.savez(path, **self.compact())
 
     @classmethod
     def load(cls, path) -> "Summary":
+        """Read a summary saved with `save`."""
         with np.load(path) as z:
             return cls.from_compact(z)
 

@@ -20,6 +20,7 @@ def _fmt(mean, qs):
 
 
 def write_csv(path: Path, header, rows) -> None:
+    """Write a CSV file with a header row."""
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)

@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.figures import style as plot
-from sim.core.pairs import mutual
+from sim.core.pairs import code_to_sides, mutual
 from sim.analysis import coalitions as co
 
 POSITIVE = "#4477AA"  # Paul Tol bright blue
@@ -197,7 +197,7 @@ def coalition_network(e, step, folder, coalitions=None, stem: str = "coalition_n
     if coalitions is None or t not in coalitions.steps.tolist():
         coalitions = co.coalition_structure(e, [t])
     ranked = co.frequent_structures(e, t, top=3, coalitions=coalitions, names=names)
-    sides = co.landscape.code_to_sides(ranked[0][1], len(ids))
+    sides = code_to_sides(ranked[0][1], len(ids))
     med = np.median(mutual(e.alignment[:, t].astype(np.float64)), axis=0)
     size = np.median(co.sizes(e, [t])[:, 0], axis=0)
     return _draw_network(e.scenario.date(t), ids, names, sides, med, size,
@@ -328,7 +328,7 @@ def draw_analysis_figures(out_dir: Path, date: str | None = None) -> list[Path]:
     at, rows = structures[t]
     ranked = [(co.structure_label(ids, code, names), co.Proportion(k / n, *co.wilson_interval(k, n), k, n))
               for _, code, k, n in rows[:3]]
-    sides = co.landscape.code_to_sides(rows[0][1], len(ids))
+    sides = code_to_sides(rows[0][1], len(ids))
     med = _median_mutual(out / "quantiles.csv", t, ids)
     size = _median_military_share(out / "ensemble.npz", t, ids)
     paths += _draw_network(at, ids, names, sides, med, size, ranked, title, runs, seed, folder,

@@ -37,14 +37,17 @@ class ActorAgent(mesa.Agent):
 
     @property
     def threat(self) -> dict[str, float]:
+        """Threat perception of each other actor."""
         return self._row("threat")
 
     @property
     def military(self) -> float:
+        """Military capability now."""
         return float(self.model.state.military[self.index, 0])
 
     @property
     def need(self) -> float:
+        """Acute pressure now, in [0, 1]."""
         return float(self.model.state.need[self.index, 0])
 
     def actions(self, threshold: float = 0.01) -> list[str]:
@@ -90,9 +93,11 @@ class AlignmentModel(mesa.Model):
 
     @property
     def date(self) -> str:
+        """The current month, 'YYYY-MM'."""
         return self.spec.date(self.t)
 
     def step(self) -> None:
+        """Advance one month with the same kernel the ensemble uses; stop at the horizon."""
         if self.t >= self.horizon:
             self.running = False
             return

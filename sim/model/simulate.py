@@ -3,14 +3,14 @@ one month.
 
 `simulate_runs` takes a compiled chunk through every month in one compiled call (the engine);
 `step` advances any number of runs by one month (the Mesa view, the dashboard, tests). Both run
-the same `kernel._month`.
+the same `sim.model.kernel.month`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model import kernel
+from sim.model import loops
 from sim.model.state import Forcing, Scratch, State, Static, allocate, rows_of, shape_of, SCRATCH_LANES
 
 
@@ -29,6 +29,7 @@ def sizes(k: Static) -> dict[str, int]:
 
 
 def runs_of(k: Static) -> int:
+    """The number of runs compiled into k."""
     return k.volume.shape[2]
 
 
@@ -43,17 +44,18 @@ def zero_forcing(k: Static) -> Forcing:
 
 
 def scratch(k: Static) -> Scratch:
+    """The kernel's working arrays for the runs of k (uninitialised)."""
     return allocate(Scratch, runs_of(k), **sizes(k))
 
 
 def initial_state(k: Static, a0: np.ndarray) -> State:
     """The step-0 State from initial alignments a0 (N, N, R), and, in place, k.chronic: the
-    pressure each actor already lives with at step 0 (kernel.initial_months)."""
+    pressure each actor already lives with at step 0 (loops.initial_months)."""
     s = empty_state(k)
     s.memory[...] = 0.0
     s.alignment[...] = a0
     s.military[...] = k.military0
-    kernel.initial_months(s, k, zero_forcing(k), block_size(len(a0)), scratch(k), empty_state(k))
+    loops.initial_months(s, k, zero_forcing(k), block_size(len(a0)), scratch(k), empty_state(k))
     s.expectation[...] = k.expectation0
     return s
 
@@ -61,14 +63,14 @@ def initial_state(k: Static, a0: np.ndarray) -> State:
 def initial_drive(s: State, k: Static) -> np.ndarray:
     """The mechanism drive (A1-A2) at state s: (N, N, R)."""
     out = np.empty(s.alignment.shape)
-    kernel.drive_at(s, k, scratch(k), out)
+    loops.drive_at(s, k, scratch(k), out)
     return out
 
 
 def step(s: State, k: Static, f: Forcing, t: int, eps: np.ndarray) -> State:
     """One month (step t) for every run, in new memory. eps: (N, N, R) standard normal noise."""
     out = empty_state(k)
-    kernel.month_all_runs(s, k, f, np.ascontiguousarray(eps), t, block_size(s.alignment.shape[0]), scratch(k), out)
+    loops.month_all_runs(s, k, f, np.ascontiguousarray(eps), t, block_size(s.alignment.shape[0]), scratch(k), out)
     return out
 
 
@@ -94,7 +96,7 @@ def simulate_runs(s0: State, k: Static, f_rows: np.ndarray, f_val: np.ndarray, n
     runs = runs_of(k)
     rows, where = rows_of(State, record, **dims)
     rec = np.empty((runs, steps + 1, len(rows)), dtype=np.float32)
-    kernel.every_month(s0, k, zero_forcing(k), noise_keys, steps, f_rows, f_val, block_size(dims["actors"]),
+    loops.every_month(s0, k, zero_forcing(k), noise_keys, steps, f_rows, f_val, block_size(dims["actors"]),
                        empty_state(k), empty_state(k), scratch(k), np.empty(s0.alignment.shape), np.empty(runs),
                        np.empty(runs), rows, rec)
     return {name: np.ascontiguousarray(rec[:, :, where[name]]).reshape(runs, steps + 1, *shape_of(State, name, **dims))

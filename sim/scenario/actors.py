@@ -19,6 +19,9 @@ FIELDS = ("name", "military", "economic", *BEHAVIOUR, "positions", "salience")
 
 @dataclass(frozen=True)
 class Actor:
+    """A state: capabilities, behavioural dispositions and interests over the issues, as the file
+    gave them (numbers or distributions, drawn per run by sim.model.compile).
+    """
     id: str
     name: str
     military: Value        # military capability (SIPRI spending, US$ bn)
@@ -31,6 +34,19 @@ class Actor:
 
 
 def parse_actor(aid: str, t: Table, issues: list[str]) -> Actor:
+    """An `[actors.ID]` table as an Actor.
+
+    Parameters
+    ----------
+    aid : the actor's id (the table name).
+    t : the table being read.
+    issues : the scenario's issue ids; positions default to 0, salience to 0 (or 1 for every issue
+        when the actor gives no salience table).
+
+    Raises
+    ------
+    ScenarioError : a missing or out-of-range value, or an unknown key.
+    """
     name = t.string("name", default=aid)
     mil = t.value("military", lo=0.0)
     eco = t.value("economic", lo=0.0)

@@ -19,6 +19,9 @@ FIELDS = ("name", "pairs", "capacity", "transit_days", "chokepoints", "opens")
 
 @dataclass(frozen=True)
 class Corridor:
+    """A trade route: the actor pairs it carries, its capacity, transit time, the chokepoints it
+    passes (its own id first, so closing the route by name closes it) and the step it opens.
+    """
     id: str
     name: str
     pairs: tuple[tuple[str, str], ...]
@@ -29,6 +32,19 @@ class Corridor:
 
 
 def parse_corridor(cid: str, t: Table, actors: list[str], start) -> Corridor:
+    """A `[corridors.ID]` table as a Corridor.
+
+    Parameters
+    ----------
+    cid : the corridor's id.
+    t : the table being read.
+    actors : the scenario's actor ids.
+    start : the scenario's start month (year, month), for `opens = "YYYY-MM"`.
+
+    Raises
+    ------
+    ScenarioError : a bad pair, list or value, or an unknown key.
+    """
     pairs_raw = t.raw("pairs")
     if not isinstance(pairs_raw, list) or not pairs_raw:
         raise ScenarioError(t.file, t.at("pairs"), pairs_raw,

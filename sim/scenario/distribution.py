@@ -26,14 +26,19 @@ ALLOWED = 'a number, or a table {dist = "uniform"|"normal"|"triangular"|"beta", 
 
 @dataclass(frozen=True)
 class Dist:
+    """An uncertainty distribution of one parameter: its kind and arguments, drawn once per run
+    by inverse CDF (`ppf`) of a uniform keyed by the parameter's key path.
+    """
     kind: str
     args: tuple[tuple[str, float], ...]
 
     def get(self, name: str, default: float | None = None) -> float | None:
+        """The argument `name`, or default."""
         return dict(self.args).get(name, default)
 
     @property
     def support(self) -> tuple[float, float]:
+        """The (low, high) range of values the distribution can take."""
         a = dict(self.args)
         if self.kind == "normal":
             return a.get("low", -np.inf), a.get("high", np.inf)
@@ -42,6 +47,7 @@ class Dist:
         return a["low"], a["high"]
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function: the values at probabilities u (array in (0, 1))."""
         a = dict(self.args)
         if self.kind == "uniform":
             return a["low"] + u * (a["high"] - a["low"])
@@ -59,9 +65,11 @@ class Dist:
         return lo + (hi - lo) * stats.beta.ppf(u, a["a"], a["b"])
 
     def median(self) -> float:
+        """The value at probability 0.5 (what `nominal` uses)."""
         return float(self.ppf(np.array([0.5]))[0])
 
     def describe(self) -> str:
+        """The distribution as text, e.g. 'uniform(low=0.3, high=0.6)'."""
         return f"{self.kind}(" + ", ".join(f"{k}={v:g}" for k, v in self.args) + ")"
 
 
@@ -141,8 +149,10 @@ def draw(value: Value, keypath: str, seed: int, runs: np.ndarray) -> np.ndarray:
 
 
 def nominal(value: Value) -> float:
+    """A number as is, or a distribution's median."""
     return value.median() if isinstance(value, Dist) else float(value)
 
 
 def describe(value: Value) -> str:
+    """A number or a distribution as text (for `alignsim show`)."""
     return value.describe() if isinstance(value, Dist) else f"{value:g}"

@@ -20,6 +20,12 @@ _OPEN_TABLES = ("relations.", "expectations.", "trade.")
 
 
 def read_toml(path) -> dict:
+    """The data of one TOML file.
+
+    Raises
+    ------
+    ScenarioError : the file is missing, unreadable or not valid TOML.
+    """
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(path, None, str(path), "no such file")
@@ -73,6 +79,9 @@ def parse_override(text: str, file="--set") -> tuple[str, object]:
 
 
 def leaf_paths(data: dict, prefix: str = "") -> list[str]:
+    """Every key path of data ('actors.iran.resolve', ...), tables and their leaves, a distribution
+    counting as one leaf.
+    """
     out = []
     for k, v in data.items():
         p = f"{prefix}{k}"
@@ -107,6 +116,20 @@ def _optional_keys(data: dict, parts: list[str]) -> set[str]:
 
 
 def apply_overrides(data: dict, overrides, file="--set") -> dict:
+    """data with `--set KEY.PATH=VALUE` overrides applied, every dynamics parameter made explicit.
+
+    An override may replace any existing key, add a pair to a `relations`, `expectations` or
+    `trade` row, or add an optional key a table may hold (an actor's field, a shock's `enabled`).
+
+    Raises
+    ------
+    ScenarioError : a malformed override or an unknown key (with the closest known keys).
+
+    Examples
+    --------
+    >>> apply_overrides({"actors": {"a": {"resolve": 0.5}}}, ["actors.a.resolve=0.8"])["actors"]
+    {'a': {'resolve': 0.8}}
+    """
     data = with_defaults(data)
     valid = leaf_paths(data)
     for text in overrides:

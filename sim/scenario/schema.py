@@ -15,6 +15,7 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def close_matches(word: str, options) -> str:
+    """' (did you mean x, y?)' for the options close to word, or ''."""
     near = difflib.get_close_matches(word, list(options), n=3, cutoff=0.5)
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
@@ -28,12 +29,15 @@ class Table:
         self.data, self.file, self.path, self.used = data, file, path, set()
 
     def at(self, key: str) -> str:
+        """The key path of key in this table, for messages."""
         return f"{self.path}.{key}" if self.path else key
 
     def has(self, key: str) -> bool:
+        """Whether the table gives key."""
         return key in self.data
 
     def raw(self, key: str, default=_MISSING):
+        """The value of key as parsed (marked as read); default if absent, else an error."""
         self.used.add(key)
         if key not in self.data:
             if default is _MISSING:
@@ -42,10 +46,12 @@ class Table:
         return self.data[key]
 
     def value(self, key, lo=-np.inf, hi=np.inf, default=_MISSING) -> Value:
+        """A number or distribution within [lo, hi] (see distribution.parse_value)."""
         raw = self.raw(key, default)
         return parse_value(raw, self.file, self.at(key), lo, hi)
 
     def number(self, key, lo=-np.inf, hi=np.inf, default=_MISSING, integer=False) -> float:
+        """A plain number within [lo, hi] (an integer if asked)."""
         raw = self.raw(key, default)
         ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
         if integer:
@@ -57,6 +63,7 @@ class Table:
         return int(raw) if integer else float(raw)
 
     def string(self, key, default=_MISSING, choices=None) -> str:
+        """A string, one of choices if given."""
         raw = self.raw(key, default)
         if not isinstance(raw, str) or (choices is not None and raw not in choices):
             allowed = "one of " + ", ".join(choices) if choices else "must be a string"
@@ -64,20 +71,24 @@ class Table:
         return raw
 
     def boolean(self, key, default=_MISSING) -> bool:
+        """true or false."""
         raw = self.raw(key, default)
         if not isinstance(raw, bool):
             raise ScenarioError(self.file, self.at(key), raw, "must be true or false")
         return raw
 
     def table(self, key, default=_MISSING) -> "Table":
+        """A sub-table, as a Table whose messages carry its key path."""
         raw = self.raw(key, default)
         return Table(raw, self.file, self.at(key))
 
     def ident(self, key, known, what="actor") -> str:
+        """An id from known (an actor by default)."""
         raw = self.raw(key)
         return check_ident(raw, known, self.file, self.at(key), what)
 
     def items(self):
+        """(key, value) pairs, every key marked as read."""
         for key in self.data:
             self.used.add(key)
             yield key, self.data[key]
@@ -93,6 +104,7 @@ class Table:
 
 
 def check_ident(raw, known, file, path, what="actor") -> str:
+    """raw if it is one of known; else a ScenarioError listing them."""
     if not isinstance(raw, str) or raw not in known:
         raise ScenarioError(file, path, raw, f"unknown {what}; known: " + ", ".join(known)
                             + (close_matches(raw, known) if isinstance(raw, str) else ""))
@@ -100,6 +112,7 @@ def check_ident(raw, known, file, path, what="actor") -> str:
 
 
 def parse_month(raw, file, path) -> tuple[int, int]:
+    """'YYYY-MM' as (year, month)."""
     m = _DATE.match(raw) if isinstance(raw, str) else None
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ScenarioError(file, path, raw, 'expected a month "YYYY-MM"')
@@ -121,5 +134,6 @@ def to_step(raw, start: tuple[int, int], file, path) -> int:
 
 
 def step_date(start: tuple[int, int], step: int) -> str:
+    """The month of step `step` as 'YYYY-MM' (step 0 is `start`)."""
     months = start[0] * 12 + start[1] - 1 + step
     return f"{months // 12:04d}-{months % 12 + 1:02d}"

@@ -22,6 +22,7 @@ COMMON = ("type", "label", "at", "hazard", "window", "repeat", "probability",
 
 
 def register(name: str):
+    """Class decorator: register a Shock subclass under its type name (`type = "name"` in a file)."""
     def deco(cls):
         cls.type_name = name
         SHOCK_TYPES[name] = cls
@@ -39,11 +40,18 @@ class Context:
     steps: int
 
     def index(self, aid: str) -> int:
+        """The index of actor aid in the scenario's order."""
         return self.actors.index(aid)
 
 
 @dataclass(frozen=True)
 class Shock:
+    """An exogenous event as the file declares it: scheduled (`at`) or random (`hazard` per step,
+    within `window`), with probability, duration and intensity (each a number or distribution).
+
+    A subclass registered with @register("name") reads its own fields (`read_fields`, listed in
+    `fields`) and says how it pushes the forcing channels (`force`); `spec` holds those fields.
+    """
     name: str
     label: str
     enabled: bool
@@ -60,6 +68,7 @@ class Shock:
 
     @classmethod
     def read_fields(cls, t: Table, ctx: Context) -> dict:
+        """The type's own fields from table t, validated against ctx (none for the base class)."""
         return {}
 
     def force(self, f, x: np.ndarray, ctx: Context, draws: dict) -> None:
@@ -71,14 +80,23 @@ class Shock:
         raise NotImplementedError(f"shock type {self.type_name} must define force()")
 
     def parties(self) -> list[str]:
+        """The actors the shock involves (for display)."""
         return [v for v in self.spec.values() if isinstance(v, str)]
 
     def describe(self) -> str:
+        """The type and timing as text."""
         when = f"at step {self.at}" if self.at is not None else "random"
         return f"{self.type_name} {when}"
 
 
 def parse_shock(name: str, t: Table, ctx: Context) -> Shock:
+    """A `[shocks.NAME]` table as a Shock of its registered type.
+
+    Raises
+    ------
+    ScenarioError : an unknown type, both or neither of at/hazard, a bad window, a value out of
+        range, or an unknown key.
+    """
     kind = t.raw("type")
     if kind not in SHOCK_TYPES:
         raise ScenarioError(t.file, t.at("type"), kind,
@@ -135,6 +153,7 @@ class ArmedConflict(Shock):
 
     @classmethod
     def read_fields(cls, t, ctx):
+        """attacker, defender (different actors) and optional third parties with shares in [0, 1]."""
         spec = _pair(t, ctx, "attacker", "defender")
         both = set(spec.values())
         spec["attacker_allies"] = _involvement(t, "attacker_allies", ctx, both)
@@ -142,6 +161,7 @@ class ArmedConflict(Shock):
         return spec
 
     def force(self, f, x, ctx, draws):
+        """Conflict attacker -> defender at x; each ally joins its side at x times its share."""
         a, d = ctx.index(self.spec["attacker"]), ctx.index(self.spec["defender"])
         f.conflict[a, d] += x
         for ally, share in draws["attacker_allies"].items():
@@ -150,6 +170,7 @@ class ArmedConflict(Shock):
             f.conflict[ctx.index(ally), a] += x * share
 
     def parties(self):
+        """Attacker, defender and both sides' allies."""
         return [self.spec["attacker"], self.spec["defender"], *self.spec["attacker_allies"],
                 *self.spec["defender_allies"]]
 
@@ -161,11 +182,13 @@ class Sanctions(Shock):
 
     @classmethod
     def read_fields(cls, t, ctx):
+        """sender, target and whether the sanctions are also secondary."""
         spec = _pair(t, ctx, "sender", "target")
         spec["secondary"] = t.boolean("secondary", default=False)
         return spec
 
     def force(self, f, x, ctx, draws):
+        """Primary sanctions sender -> target at x, and secondary ones if declared."""
         s, g = ctx.index(self.spec["sender"]), ctx.index(self.spec["target"])
         f.sanction[s, g] += x
         if self.spec["secondary"]:
@@ -179,9 +202,11 @@ class SanctionsRelief(Shock):
 
     @classmethod
     def read_fields(cls, t, ctx):
+        """sender and target."""
         return _pair(t, ctx, "sender", "target")
 
     def force(self, f, x, ctx, draws):
+        """Relief sender -> target at x, and a diplomatic push of x/4 both ways."""
         s, g = ctx.index(self.spec["sender"]), ctx.index(self.spec["target"])
         f.relief[s, g] += x
         f.diplomacy[s, g] += 0.25 * x
@@ -195,14 +220,17 @@ class CorridorClosure(Shock):
 
     @classmethod
     def read_fields(cls, t, ctx):
+        """The corridor or chokepoint to close, by name."""
         return {"corridor": check_ident(t.raw("corridor"), ctx.closable, t.file, t.at("corridor"),
                                         "corridor or chokepoint")}
 
     def force(self, f, x, ctx, draws):
+        """Close the share x of the named corridor or chokepoint (the largest of overlapping closures)."""
         q = ctx.closable.index(self.spec["corridor"])
         f.closure[q] = np.maximum(f.closure[q], x)
 
     def parties(self):
+        """No actor: a closure is an event at a place."""
         return []
 
 
@@ -213,9 +241,11 @@ class ArmsTransfer(Shock):
 
     @classmethod
     def read_fields(cls, t, ctx):
+        """supplier and recipient."""
         return _pair(t, ctx, "supplier", "recipient")
 
     def force(self, f, x, ctx, draws):
+        """Arms supplier -> recipient at x."""
         f.arms[ctx.index(self.spec["supplier"]), ctx.index(self.spec["recipient"])] += x
 
 
@@ -226,6 +256,7 @@ class DiplomaticEvent(Shock):
 
     @classmethod
     def read_fields(cls, t, ctx):
+        """participants: at least two actor ids."""
         raw = t.raw("participants")
         if not isinstance(raw, list) or len(set(map(str, raw))) < 2:
             raise ScenarioError(t.file, t.at("participants"), raw, "a list of at least two actor ids")
@@ -233,6 +264,7 @@ class DiplomaticEvent(Shock):
                                  for k, a in enumerate(raw)]}
 
     def force(self, f, x, ctx, draws):
+        """A diplomatic push x between every two participants, both ways."""
         idx = [ctx.index(a) for a in dict.fromkeys(self.spec["participants"])]
         for i in idx:
             for j in idx:
@@ -240,4 +272,5 @@ class DiplomaticEvent(Shock):
                     f.diplomacy[i, j] += x
 
     def parties(self):
+        """The participants."""
         return list(self.spec["participants"])

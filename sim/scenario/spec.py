@@ -15,7 +15,7 @@ from sim.scenario.distribution import Value
 from sim.scenario.files import apply_overrides, chain_root, resolve_file
 from sim.scenario.parameters import PARAMETERS
 from sim.core.errors import ScenarioError
-from sim.scenario.schema import Table, check_ident, close_matches, parse_month, step_date
+from sim.scenario.schema import Table, check_ident, parse_month, step_date
 from sim.scenario.shocks import Context, Shock, parse_shock
 
 TOP = ("extends", "scenario", "time", "issues", "actors", "relations", "expectations",
@@ -24,6 +24,12 @@ TOP = ("extends", "scenario", "time", "issues", "actors", "relations", "expectat
 
 @dataclass(frozen=True)
 class Scenario:
+    """A validated scenario: every value checked, nothing executed.
+
+    Numbers are floats or `Dist` (drawn per run by sim.model.compile). `resolved` keeps the merged,
+    overridden file as data (recorded in manifests); `reference` is the scenario the calibration
+    starts from (docs/MODEL.md, A3), or None when it is this one.
+    """
     path: Path
     name: str
     title: str
@@ -44,16 +50,20 @@ class Scenario:
 
     @property
     def actor_ids(self) -> tuple[str, ...]:
+        """Actor ids in file order (the order of every matrix)."""
         return tuple(a.id for a in self.actors)
 
     @property
     def display(self) -> dict[str, str]:
+        """Actor id -> display name."""
         return {a.id: a.name for a in self.actors}
 
     def date(self, step: int) -> str:
+        """The month of a step as 'YYYY-MM'."""
         return step_date(self.start, step)
 
     def context(self) -> Context:
+        """What shocks may refer to: actors, closable names (corridor ids, then chokepoints), time."""
         closable = tuple(dict.fromkeys([q for c in self.corridors for q in c.chokepoints]))
         return Context(self.path, self.actor_ids, closable, self.start, self.steps)
 
@@ -100,6 +110,17 @@ def _matrix(t: Table, actors, lo, hi, symmetric: bool, mirror: bool = True):
 
 
 def validate(data: dict, path: Path) -> Scenario:
+    """The data of a resolved scenario file as a Scenario.
+
+    Parameters
+    ----------
+    data : the merged (and overridden) TOML data.
+    path : the file, for messages.
+
+    Raises
+    ------
+    ScenarioError : the first bad value, naming the file, key path, value and what is allowed.
+    """
     top = Table(data, path)
     meta = top.table("scenario", default={})
     name = meta.string("name", default=path.stem)
@@ -157,6 +178,7 @@ def validate(data: dict, path: Path) -> Scenario:
 
 
 def default_pairs(ids) -> tuple[tuple[str, str], ...]:
+    """The pairs among the first four actors, shown when the file names no key pairs."""
     return tuple((a, b) for k, a in enumerate(ids[:4]) for b in ids[k + 1:4])
 
 

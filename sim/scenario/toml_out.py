@@ -35,4 +35,5 @@ _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def toml_key(k: str) -> str:
+    """name as a TOML key: bare when it can be, quoted otherwise."""
     return k if _BARE.match(k) else toml_literal(str(k))
