@@ -35,16 +35,19 @@ CHILD = textwrap.dedent("""
     from sim.engine.folder import ResultFolder, run_job
     cfg = json.loads(sys.argv[1])
     scen = scenario.load(cfg["scenario"])
-    job = Job(scen, 1, cfg["runs"], cfg["steps"] or scen.steps, cfg["chunk"], "summary", None, cfg["analysis"])
+    reducer = None
+    if cfg["analysis"]:
+        from sim.analysis.reducers import coalitions_and_balance as reducer
+    job = Job(scen, 1, cfg["runs"], cfg["steps"] or scen.steps, cfg["chunk"], "summary", None, reducer)
     folder = ResultFolder(Path(cfg["out"]), job, {{"actors": list(scen.actor_ids)}}, overwrite=True)
     # the order of `alignsim run`: the pool starts, the model is compiled here meanwhile, then the clock
     e = ex.make(cfg["backend"], cfg["workers"], None, 0)
-    warm_up(scen, cfg["analysis"])
+    warm_up(scen, reducer)
     t0 = time.perf_counter()
     timings = run_job(job, folder, e)
     sim = time.perf_counter() - t0
     e.close()
-    folder.finish({{}}, figures=False)
+    folder.finish({{}})
     kb = 1024
     print(json.dumps({{"seconds": sim, "rate": job.runs * job.steps / sim,
                       "rss_parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kb,
