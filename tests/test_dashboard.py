@@ -295,13 +295,13 @@ def test_catalog_lists_broken_files_without_failing(folder):
 
 
 def test_cli_subcommand_when_wired():
-    """`alignsim dashboard` (sim/cli.py) uses these defaults: 127.0.0.1, port 8765."""
+    """`alignsim dashboard` (sim/apps/cli.py) uses these defaults: 127.0.0.1, port 8765."""
     from sim.apps.cli import build_parser
     p = build_parser()
     try:
         args = p.parse_args(["dashboard"])
     except SystemExit:
-        pytest.skip("sim.cli has no `dashboard` subcommand yet")
+        pytest.skip("sim.apps.cli has no `dashboard` subcommand yet")
     assert args.host == "127.0.0.1" and args.port == 8765 and args.scenario is None and args.dir is None
     args = p.parse_args(["dashboard", "hormuz_closure", "--port", "0", "--host", "::1", "--dir", "x"])
     assert (args.scenario, args.port, args.host, args.dir) == ("hormuz_closure", 0, "::1", "x")

@@ -52,7 +52,7 @@ def _events_by_step(events):
 
 
 def fan_png(r, pairs, t: int | None = None) -> bytes:
-    """Small multiples of the selected pairs: median, 50% and 90% bands (as sim.plot.fan_chart,
+    """Small multiples of the selected pairs: median, 50% and 90% bands (as sim.figures.style.fan_chart,
     same colours and bands), the base scenario's median dashed when the page has changes,
     and the page's chosen date as a red line.
 
@@ -135,7 +135,7 @@ def heatmap_png(r, t: int) -> bytes:
 
 
 def network_png(r, t: int) -> bytes:
-    """sim.analysis.figures.coalition_network (it writes files; we read back its PNG)."""
+    """sim.figures.analysis.coalition_network (it writes files; we read back its PNG)."""
     with LOCK, tempfile.TemporaryDirectory(prefix="alignsim-net-") as d:
         paths = figures.coalition_network(r.ens, t, Path(d))
         png = next(p for p in paths if p.suffix == ".png")

@@ -1,12 +1,11 @@
 """alignsim dashboard: tweak actor parameters in the browser and watch alignment respond.
 
 `alignsim dashboard [SCENARIO] [--port P] [--host H]` serves a Solara page (app.py) on
-127.0.0.1. Nothing heavy is imported here, so `sim.cli` can build its parser without
+127.0.0.1. Nothing heavy is imported here, so `sim.apps.cli` can build its parser without
 Solara installed; the page's dependencies are the `dashboard` extra.
 
     state.py       the page's model in plain Python: controls, input checks, overrides, runs
     export.py      "Save as scenario": a TOML that `extends` the base with the changed values
-    charts.py      the figures as PNG bytes, drawn by sim/plot.py and sim/analysis/figures.py
     app.py         the Solara app: ensemble view (plain Solara), single-run view (Mesa SolaraViz)
     single_run.py  the Mesa model wrapper and components for SolaraViz
     serve.py       the server: host and port checks, offline assets, uvicorn
@@ -26,7 +25,7 @@ def dashboard_main(scenario: str | None, port: int = DEFAULT_PORT, host: str = D
 
 
 def add_arguments(p) -> None:
-    """The `dashboard` subcommand's arguments (shared by sim.cli and `python -m sim.dashboard`)."""
+    """The `dashboard` subcommand's arguments (shared by sim.apps.cli and `python -m sim.apps.dashboard`)."""
     p.add_argument("scenario", nargs="?", default=None, metavar="SCENARIO",
                    help="scenario file or name to open first (default: june_war_pivot if present)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,

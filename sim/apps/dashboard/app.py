@@ -6,7 +6,7 @@ Which parts are Mesa and which are plain Solara:
   AlignmentModel run stepped with Mesa's own controls and parameter panel, with our
   components (single_run.py).
 * Ensemble view (route /) - plain Solara components. SolaraViz drives one model instance
-  step by step; this view re-runs a Monte Carlo ensemble through sim.ensemble on every
+  step by step; this view re-runs a Monte Carlo ensemble through sim.engine.ensemble on every
   change, shows quantiles across runs and the base scenario for comparison, and exports
   files, none of which SolaraViz's model/step/reset loop provides.
 

@@ -2,7 +2,7 @@
 
 The writer is hand-written rather than tomli-w: what it writes is a handful of scalar,
 boolean and flat inline-table values under `[actors.ID]` / `[shocks.NAME]` tables, which
-the twenty lines of `sim.tomlout.toml_literal` cover, and it keeps comments (provenance, the
+the twenty lines of `sim.scenario.toml_out.toml_literal` cover, and it keeps comments (provenance, the
 command that reproduces the page) that tomli-w cannot write. Every file written is read
 back with tomllib and loaded with scenario.load before it is kept (see `save`).
 """

@@ -114,7 +114,7 @@ class Control:
 
 
 def _salience_defaults(actor: dict, issues) -> dict[str, float]:
-    """What sim.actor.parse_actor reads when a salience entry is missing."""
+    """What sim.scenario.actors.parse_actor reads when a salience entry is missing."""
     sal = actor.get("salience") or {}
     return {i: normalise(sal.get(i, 1.0 if not sal else 0.0)) for i in issues}
 
@@ -370,7 +370,7 @@ QCOLS = results.QCOLS
 
 def mutual_quantiles(e: Ensemble) -> np.ndarray:
     """Quantiles over runs of mutual alignment, (5, T+1, N, N), computed as `alignsim run`
-    computes quantiles.csv (sim/store.py: float64 mutual alignment of the stored float32
+    computes quantiles.csv (sim.engine.folder: float64 mutual alignment of the stored float32
     directed alignment, numpy's default quantile), so the page shows the file's numbers."""
     return np.quantile(mutual(e.alignment.astype(np.float64)), results.QUANTILES, axis=0)
 
