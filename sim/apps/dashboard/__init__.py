@@ -4,11 +4,21 @@
 127.0.0.1. Nothing heavy is imported here, so `sim.apps.cli` can build its parser without
 Solara installed; the page's dependencies are the `dashboard` extra.
 
-    state.py       the page's model in plain Python: controls, input checks, overrides, runs
-    export.py      "Save as scenario": a TOML that `extends` the base with the changed values
-    app.py         the Solara app: ensemble view (plain Solara), single-run view (Mesa SolaraViz)
-    single_run.py  the Mesa model wrapper and components for SolaraViz
-    serve.py       the server: host and port checks, offline assets, uvicorn
+    app.py          the Solara app: page layout, navigation, ensemble view (plain Solara) and
+                    single-run view (Mesa SolaraViz)
+    session.py      the per-browser-session state (Solara reactive values) and its setters
+    sidebar.py      scenario picker, runs and seed, changed-parameter count
+    controls.py     the parameter and shock controls
+    results.py      the ensemble view's main area: status, selectors, table, figures
+    export_card.py  save as scenario and the downloads, on the page
+    params.py       the controls in plain Python: input checks, edits, --set overrides
+    state.py        the base scenario and its ensemble in plain Python: catalog, compute, pair rows
+    downloads.py    the result folder behind the downloads, from sim.engine.run.run_to_folder
+    export.py       "Save as scenario": a TOML that `extends` the base with the changed values
+    single_run.py   the Mesa model wrapper and components for SolaraViz
+    serve.py        the server: host and port checks, offline assets, uvicorn
+
+The figures are drawn by sim.figures.dashboard.
 """
 
 from __future__ import annotations

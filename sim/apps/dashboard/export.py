@@ -19,7 +19,7 @@ from pathlib import Path
 from sim import scenario
 from sim.core.errors import ScenarioError
 from sim.scenario.toml_out import toml_key, toml_literal
-from sim.apps.dashboard import state
+from sim.apps.dashboard import params, state
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -48,7 +48,7 @@ def _split(key: str) -> tuple[str, str]:
 def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, extends: str,
                   runs: int, seed: int, run_path: str) -> str:
     """The TOML text of an exported scenario (edits: key path -> value, as on the page)."""
-    lines = state.override_lines(base.controls, edits)
+    lines = params.override_lines(base.controls, edits)
     changed = [ln.split("=", 1)[0] for ln in lines]
     desc = (f"{base.scen.title}, changed in the alignsim dashboard: "
             + (", ".join(changed) if changed else "no changes") + ".")
@@ -69,7 +69,7 @@ def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, exten
     for c in base.controls:
         if c.key in edits:
             table, key = _split(c.key)
-            was = state.describe(c.base)
+            was = params.describe(c.base)
             tables.setdefault(table, []).append(
                 f"{key} = {toml_literal(edits[c.key])}    # was {was}")
     for table, rows in tables.items():
@@ -98,7 +98,7 @@ def save(base: state.Base, edits: dict, folder, name: str, title: str, runs: int
     tmp = folder / f".{name}.toml.tmp"
     tmp.write_text(text)
     try:
-        problem = verify(tmp, base.path, state.override_lines(base.controls, edits))
+        problem = verify(tmp, base.path, params.override_lines(base.controls, edits))
         if problem:
             raise ScenarioError(dest, None, name, problem)
         if dest.exists():   # raced with another save
