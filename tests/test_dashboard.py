@@ -6,8 +6,12 @@ The page itself is driven in a real browser in test_dashboard_browser.py.
 from __future__ import annotations
 
 import csv
+import io
+import json
 import shutil
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -247,6 +251,25 @@ def test_pair_rows_match_quantiles_csv(base):
     names = __import__("zipfile").ZipFile(__import__("io").BytesIO(downloads.tables_zip(r))).namelist()
     assert {"quantiles.csv", "final.csv", "manifest.json"} <= set(names)
     assert rows[0].base_q50 is None and rows[0].label == "Iran \u2013 China"
+
+
+def test_downloads_manifest_records_the_page_not_a_command_line(monkeypatch):
+    """The folder behind the page's downloads comes from the library's run function, not
+    from the command line: its manifest names the page and its changes as the request and
+    carries no `command`, whatever the server process was started with."""
+    monkeypatch.setattr(sys, "argv", ["alignsim", "run", "argv_sentinel", "--runs", "3", "--set", "argv.sentinel=1"])
+    changes = ("actors.china.resolve=0.9", "shocks.sco_tianjin.enabled=false")
+    r = state.compute(PIVOT, changes, 14, 23)
+    with zipfile.ZipFile(io.BytesIO(downloads.tables_zip(r))) as z:
+        manifest = json.loads(z.read("manifest.json"))
+    assert "command" not in manifest
+    assert manifest["request"]["from"] == "alignsim dashboard"
+    assert manifest["request"]["scenario"] == str(PIVOT)
+    assert manifest["request"]["changes"] == list(changes)
+    assert manifest["scenario"]["overrides"] == list(changes)
+    assert (manifest["runs"], manifest["seed"]) == (14, 23)
+    text = json.dumps(manifest)
+    assert "argv_sentinel" not in text and "argv.sentinel" not in text
 
 
 def test_figures_render(base):
