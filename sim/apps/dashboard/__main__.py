@@ -7,6 +7,7 @@ from sim.apps.dashboard import add_arguments, dashboard_main
 
 
 def main(argv=None) -> int:
+    """Parse the arguments (default sys.argv) and serve; the exit status."""
     p = argparse.ArgumentParser(prog="python -m sim.apps.dashboard",
                                 description="Serve the alignsim dashboard (127.0.0.1 by default).")
     add_arguments(p)

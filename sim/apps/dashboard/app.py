@@ -138,6 +138,7 @@ def Nav(current: str):
 
 @solara.component
 def Layout(children=[]):   # noqa: B006 - Solara's layout signature
+    """The app layout around every route: title, app bar with the page links, no route tabs."""
     route, _ = solara.use_route()
     solara.Title("alignsim dashboard")
     return solara.AppLayout(children=[Nav(route.path if route else "/"), *children], title="alignsim dashboard",

@@ -1,9 +1,5 @@
 """The side panel's parameter and shock controls, one expansion panel per actor and one for
-the shocks. A change is committed through `session.commit`, which checks it first.
-
-The sliders commit on release (Vuetify's `change` event), not while dragged, so one drag
-runs one ensemble. They are plain ipyvuetify: SolaraViz has no equivalent for the ensemble view.
-"""
+the shocks. A change is committed through `session.commit`, which checks it first."""
 
 from __future__ import annotations
 
@@ -19,7 +15,16 @@ from sim.figures.style import DASH
 def CommitSlider(value: float, on_commit, lo: float, hi: float, step: float = 0.01, classes=(), thumb_label=True):
     """A slider that reports its value when released (Vuetify's `change`), not while it
     is dragged, so one drag runs one ensemble. Plain ipyvuetify; SolaraViz has no
-    equivalent for the ensemble view."""
+    equivalent for the ensemble view.
+
+    Parameters
+    ----------
+    value : the position shown.
+    on_commit : called with the released value, rounded to 6 decimals.
+    lo, hi, step : the slider's range and step.
+    classes : CSS classes besides `alignsim-slider` (the browser test finds sliders by them).
+    thumb_label : show the value on the handle while it is dragged.
+    """
     el = rv.Slider(v_model=value, min=lo, max=hi, step=step, thumb_label=thumb_label, hide_details=True,
                    dense=True, class_=" ".join(["alignsim-slider", *classes]))
 
@@ -34,6 +39,7 @@ def CommitSlider(value: float, on_commit, lo: float, hi: float, step: float = 0.
 
 @solara.component
 def CommitRangeSlider(value: tuple, on_commit, lo: float, hi: float, step: float = 0.01, classes=()):
+    """A two-handled CommitSlider; on_commit gets (low, high) in order, whichever handle moved."""
     el = rv.RangeSlider(v_model=list(value), min=lo, max=hi, step=step, thumb_label=True, hide_details=True,
                         dense=True, class_=" ".join(["alignsim-range", *classes]))
 
@@ -48,6 +54,7 @@ def CommitRangeSlider(value: tuple, on_commit, lo: float, hi: float, step: float
 
 
 def _fmt(v) -> str:
+    """A value as shown beside its label; a uniform range as `low–high`."""
     if isinstance(v, bool):
         return "on" if v else "off"
     if isinstance(v, dict):
@@ -110,6 +117,7 @@ def ParamControl(c: params.Control):
 
 @solara.component
 def ShockControl(sw: params.Control, inten: params.Control):
+    """A shock's on/off switch, and its intensity while it is on."""
     on = session.edits.value.get(sw.key, sw.base)
     changed = sw.key in session.edits.value
     with solara.Column(gap="0px", classes=["alignsim-param", sw.slug] + (["changed"] if changed else [])):
@@ -122,6 +130,8 @@ def ShockControl(sw: params.Control, inten: params.Control):
 
 @solara.component
 def Controls(base: Base):
+    """The expansion panels of the side panel: one per actor, then one for the shocks, each
+    headed with how many of its parameters are changed."""
     n = {g: sum(1 for c in base.controls if c.group == g and c.key in session.edits.value)
          for g in [*base.scen.actor_ids, "shocks"]}
     with rv.ExpansionPanels(multiple=True, accordion=True, flat=True, class_="alignsim-panels"):

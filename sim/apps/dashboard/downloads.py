@@ -28,10 +28,19 @@ _KEEP_FOLDERS = 3
 
 
 def result_folder(path, overrides, runs: int, seed: int) -> Path:
-    """A result folder written by the same run function as `alignsim run` (sim.engine.run), for
-    the page's settings: the downloads are the files the command writes. Its manifest records the
-    page as the request, with its changed values. The last few folders are kept, older ones
-    removed."""
+    """The result folder of the page's settings, written by `run_to_folder`, the run function of
+    `alignsim run`: the downloads are the files the command writes.
+
+    Parameters
+    ----------
+    path : the base scenario file.
+    overrides : the page's changes as --set strings.
+    runs, seed : the ensemble's size and root seed.
+
+    The manifest's `request` names the page, the base file and the changes. The folder is
+    reused while the scenario files are unchanged; of the folders, the last few are kept and
+    older ones removed.
+    """
     key = (str(Path(path).resolve()), stamp(path), tuple(overrides), int(runs), int(seed))
     with _FOLDERS_LOCK:
         if key in _FOLDERS and (_FOLDERS[key] / "manifest.json").exists():
@@ -54,6 +63,7 @@ def result_folder(path, overrides, runs: int, seed: int) -> Path:
 
 
 def _folder_of(r: Result) -> Path:
+    """The result folder of a computed page result."""
     return result_folder(r.scen.path, r.overrides, r.runs, r.seed)
 
 
@@ -63,6 +73,7 @@ def quantiles_csv(r: Result) -> bytes:
 
 
 def final_csv(r: Result) -> bytes:
+    """final.csv as `alignsim run` writes it for the page's settings."""
     return (_folder_of(r) / "final.csv").read_bytes()
 
 
@@ -78,7 +89,7 @@ def tables_zip(r: Result) -> bytes:
 
 
 def command(base_name: str, runs: int, seed: int, overrides=()) -> str:
-    """The equivalent `alignsim run` command line."""
+    """The equivalent `alignsim run` command line, for people to read and paste (shell-quoted)."""
     parts = ["alignsim", "run", base_name, "--runs", str(runs), "--seed", str(seed)]
     for o in overrides:
         k, v = o.split("=", 1)
@@ -92,5 +103,6 @@ def _shell_quote(s: str) -> str:
 
 @atexit.register
 def _cleanup() -> None:
+    """Remove the kept result folders when the server exits."""
     for out in list(_FOLDERS.values()):
         shutil.rmtree(out.parent, ignore_errors=True)

@@ -47,7 +47,16 @@ def _split(key: str) -> tuple[str, str]:
 
 def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, extends: str,
                   runs: int, seed: int, run_path: str) -> str:
-    """The TOML text of an exported scenario (edits: key path -> value, as on the page)."""
+    """The TOML text of an exported scenario.
+
+    Parameters
+    ----------
+    base : the page's base scenario.
+    edits : the page's changes, key path -> value.
+    name, title : the new scenario's name and title.
+    extends : the `extends` value: the base file relative to where the text is saved.
+    runs, seed, run_path : for the comment saying how to reproduce the page's numbers.
+    """
     lines = params.override_lines(base.controls, edits)
     changed = [ln.split("=", 1)[0] for ln in lines]
     desc = (f"{base.scen.title}, changed in the alignsim dashboard: "
@@ -78,13 +87,27 @@ def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, exten
 
 
 def relative_extends(base_path, dest_folder) -> str:
+    """The `extends` value that reaches the base file from a file saved in dest_folder."""
     rel = os.path.relpath(Path(base_path).resolve(), Path(dest_folder).resolve())
     return Path(rel).as_posix()
 
 
 def save(base: state.Base, edits: dict, folder, name: str, title: str, runs: int, seed: int) -> Path:
-    """Write folder/name.toml, check it, and return its path. Raises ScenarioError with a
-    one-line reason (bad name, existing file, or a file that would not reproduce the page)."""
+    """Write folder/name.toml, check it, and return its path.
+
+    Parameters
+    ----------
+    base : the page's base scenario.
+    edits : the page's changes, key path -> value.
+    folder, name : where to save: folder/name.toml, which must not exist yet.
+    title : the saved scenario's title (default: the name with spaces).
+    runs, seed : the page's settings, written into the file's comments.
+
+    Raises
+    ------
+    ScenarioError : with a one-line reason: a bad name, an existing file, or a file that would
+        not reproduce the page.
+    """
     msg = check_name(name, folder)
     if msg:
         raise ScenarioError(folder, "name", name, msg)

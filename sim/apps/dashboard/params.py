@@ -43,6 +43,7 @@ def normalise(v):
 
 
 def same(a, b) -> bool:
+    """Whether two parameter values are equal once normalised (floats to a relative 1e-12)."""
     a, b = normalise(a), normalise(b)
     if isinstance(a, float) and isinstance(b, float):
         return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
@@ -57,6 +58,7 @@ def nominal(v) -> float:
 
 
 def describe(v) -> str:
+    """A value in a few characters, for messages and comments: `on`, `0.35`, `uniform(low=0.2, high=0.5)`."""
     if isinstance(v, bool):
         return "on" if v else "off"
     if isinstance(v, dict):
@@ -87,6 +89,7 @@ class Control:
 
     @property
     def uniform(self) -> bool:
+        """Whether the base value is a uniform distribution (shown as a two-handled slider)."""
         return isinstance(self.base, dict) and self.base.get("dist") == "uniform"
 
 
@@ -140,7 +143,14 @@ def _upper(v) -> float:
 
 
 def parse_int(text, lo: int, hi: int, what: str) -> tuple[int | None, str | None]:
-    """(value, None) or (None, message) for a typed whole number."""
+    """(value, None) or (None, message) for a typed whole number.
+
+    Parameters
+    ----------
+    text : what was typed; `_` and `,` group digits, and `1e3` is read as 1000.
+    lo, hi : the allowed range, both included.
+    what : the field's name in the message ("number of runs", "seed").
+    """
     t = "" if text is None else str(text).strip().replace("_", "").replace(",", "")
     if not t:
         return None, f"enter the {what} (a whole number from {lo:,} to {hi:,})"

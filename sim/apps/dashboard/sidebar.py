@@ -12,6 +12,8 @@ from sim.apps.dashboard import params, session, state
 
 @solara.component
 def ScenarioPicker(cat):
+    """Choose the base scenario from the catalog (choosing another resets the page's changes);
+    files that do not load are listed with their errors under it."""
     valid = [e for e in cat if e.error is None]
     by_label = {f"{e.name} \u2014 {e.title}": str(e.path) for e in valid}
     current = next((lab for lab, p in by_label.items() if Path(p).resolve() == Path(session.selected.value).resolve()), None)
@@ -29,6 +31,7 @@ def ScenarioPicker(cat):
 
 @solara.component
 def RunSettings():
+    """The number of runs and the seed, typed; a rejected value stays in its field with its message."""
     runs_err = session.bad.value.get("runs")
     seed_err = session.bad.value.get("seed")
 
@@ -53,6 +56,7 @@ def RunSettings():
 
 @solara.component
 def ChangedSummary(base: state.Base):
+    """How many parameters differ from the scenario file, with a button to reset them all."""
     n = len(session.edits.value)
     with solara.Row(justify="space-between", style={"align-items": "center"}):
         solara.Text(f"{n} parameter(s) changed from {base.path.name}" if n else

@@ -37,6 +37,7 @@ MAX_SEED = 2**63 - 1
 
 @dataclass(frozen=True)
 class Entry:
+    """A scenario file of the catalog: its name (the file's stem), title, or why it cannot be loaded."""
     name: str
     path: Path
     title: str
@@ -94,12 +95,14 @@ class Base:
 
     @classmethod
     def load(cls, path) -> "Base":
+        """Resolve and load the file at `path` (without overrides) and derive its controls."""
         path = Path(path)
         data = scenario.resolve_file(path)
         scen = scenario.load(path)
         return cls(path, data, scen, controls(data))
 
     def control(self, key: str) -> Control:
+        """The control of a --set key path; KeyError if the page has none."""
         for c in self.controls:
             if c.key == key:
                 return c
@@ -107,11 +110,13 @@ class Base:
 
     @property
     def actor_groups(self) -> list[tuple[str, str, list[Control]]]:
+        """(actor id, display name, its controls) per actor, in the scenario's order."""
         names = self.scen.display
         return [(aid, names[aid], [c for c in self.controls if c.group == aid]) for aid in self.scen.actor_ids]
 
     @property
     def shock_controls(self) -> list[tuple[Control, Control]]:
+        """(switch, intensity) per shock."""
         sw = [c for c in self.controls if c.kind == "switch"]
         return [(s, self.control(s.key.rsplit(".", 1)[0] + ".intensity")) for s in sw]
 
@@ -139,17 +144,21 @@ class Result:
 
     @property
     def runs(self) -> int:
+        """Number of runs of the ensemble."""
         return self.ens.runs
 
     @property
     def seed(self) -> int:
+        """Root seed of the ensemble."""
         return self.ens.seed
 
     @property
     def dates(self) -> list[str]:
+        """The date ("YYYY-MM") of every step, 0 to the horizon."""
         return [self.scen.date(t) for t in range(self.ens.steps + 1)]
 
     def mutual_at(self, t: int) -> np.ndarray:
+        """Mutual alignment of every run at step t, (runs, N, N) float64, computed once per step."""
         if t not in self._mut:
             self._mut[t] = mutual(self.ens.alignment[:, t].astype(np.float64))
         return self._mut[t]
@@ -173,7 +182,17 @@ _COMPUTE_LOCK = threading.Lock()
 
 
 def compute(path, overrides, runs: int, seed: int) -> Result:
-    """The page's ensemble (cached by file contents, overrides, runs and seed)."""
+    """The page's ensemble, with the base scenario's quantiles when there are overrides.
+
+    Parameters
+    ----------
+    path : the base scenario file.
+    overrides : the page's changes as --set strings (params.override_lines).
+    runs, seed : the ensemble's size and root seed.
+
+    Cached by the contents of the file and of the files it extends, the overrides, runs and
+    seed. Raises ScenarioError if the overrides do not load.
+    """
     t0 = time.perf_counter()
     path = str(Path(path))
     st = stamp(path)
@@ -186,6 +205,7 @@ def compute(path, overrides, runs: int, seed: int) -> Result:
 
 @dataclass(frozen=True)
 class PairRow:
+    """One pair's row of the page's summary table at one date."""
     a: str
     b: str
     label: str
@@ -200,6 +220,14 @@ class PairRow:
 
 
 def pair_rows(r: Result, pairs, t: int) -> list[PairRow]:
+    """The summary table's rows.
+
+    Parameters
+    ----------
+    r : the page's result.
+    pairs : (actor id, actor id) per row; each row names its pair in the scenario's actor order.
+    t : the step of the table's date.
+    """
     ids = list(r.scen.actor_ids)
     names = r.scen.display
     m = r.mutual_at(t)
@@ -215,15 +243,18 @@ def pair_rows(r: Result, pairs, t: int) -> list[PairRow]:
 
 
 def all_pairs(scen) -> list[tuple[str, str]]:
+    """Every unordered pair of actors, in the scenario's actor order."""
     ids = list(scen.actor_ids)
     return [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]]
 
 
 def pair_label(scen, p) -> str:
+    """A pair as the page names it: "Iran – China"."""
     n = scen.display
     return f"{n[p[0]]} {DASH} {n[p[1]]}"
 
 
 def default_pairs(scen) -> list[tuple[str, str]]:
+    """The scenario's key pairs, each in the scenario's actor order: the page's first choice."""
     ids = list(scen.actor_ids)
     return [tuple(sorted(p, key=ids.index)) for p in scen.key_pairs]
