@@ -86,6 +86,13 @@ def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, exten
     return "\n".join(out) + "\n"
 
 
+def run_name(path) -> str:
+    """How to name a scenario file to `alignsim run`: its stem if it is in ./scenarios, where the
+    command looks names up, else its path."""
+    path = Path(path)
+    return path.stem if path.parent.resolve() == Path("scenarios").resolve() else str(path)
+
+
 def relative_extends(base_path, dest_folder) -> str:
     """The `extends` value that reaches the base file from a file saved in dest_folder."""
     rel = os.path.relpath(Path(base_path).resolve(), Path(dest_folder).resolve())
@@ -116,7 +123,7 @@ def save(base: state.Base, edits: dict, folder, name: str, title: str, runs: int
     dest = folder / f"{name}.toml"
     text = scenario_text(base, edits, name=name, title=title.strip() or name.replace("_", " "),
                          extends=relative_extends(base.path, folder), runs=runs, seed=seed,
-                         run_path=name if folder.resolve() == Path("scenarios").resolve() else str(dest))
+                         run_path=run_name(dest))
     tomllib.loads(text)   # our own writer's output must parse
     tmp = folder / f".{name}.toml.tmp"
     tmp.write_text(text)

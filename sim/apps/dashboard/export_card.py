@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import traceback
-from pathlib import Path
 
 import solara
 
@@ -35,8 +34,7 @@ def ExportCard(base: state.Base, result, overrides):
         try:
             p = export.save(base, session.edits.value, session.FOLDER, name.value, title.value,
                             session.runs.value, session.seed.value)
-            run_arg = p.stem if session.FOLDER.resolve() == Path("scenarios").resolve() else str(p)
-            session.save_msg.set(("ok", f"Saved {p}. Reproduce the page with:\nalignsim run {run_arg} "
+            session.save_msg.set(("ok", f"Saved {p}. Reproduce the page with:\nalignsim run {export.run_name(p)} "
                                         f"--runs {session.runs.value} --seed {session.seed.value}"))
             session.catalog_version.set(session.catalog_version.value + 1)
         except ScenarioError as exc:
@@ -77,6 +75,5 @@ def ExportCard(base: state.Base, result, overrides):
                     "itself for the page's settings and seed.", classes=["pnote"])
         if overrides:
             solara.Text("The same runs from the command line:", classes=["pnote"])
-            cmd = downloads.command(base.path.stem if base.path.parent.resolve() == Path("scenarios").resolve()
-                                    else str(base.path), session.runs.value, session.seed.value, overrides)
+            cmd = downloads.command(export.run_name(base.path), session.runs.value, session.seed.value, overrides)
             solara.HTML(tag="div", unsafe_innerHTML=html.escape(cmd), classes=["alignsim-cmd"])
