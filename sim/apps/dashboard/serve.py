@@ -72,7 +72,7 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def configure(folder: Path, initial: Path | None) -> None:
-    """Environment read by Solara's settings (at its import) and by app.py."""
+    """Environment read by Solara's settings (at its import) and by the page (session.py)."""
     os.environ["ALIGNSIM_DASHBOARD_DIR"] = str(folder.resolve())
     os.environ["ALIGNSIM_DASHBOARD_SCENARIO"] = str(initial.resolve()) if initial else ""
     os.environ["SOLARA_APP"] = "sim.apps.dashboard.app"

@@ -27,7 +27,7 @@ from sim.engine.run import DEFAULT_SEED as CLI_SEED
 from sim.figures.style import DASH
 
 DEFAULT_RUNS = 200
-DEFAULT_SEED = CLI_SEED           # the command line's default, so a page and `alignsim run` agree unless told
+DEFAULT_SEED = CLI_SEED          # the command line's default, so a page and `alignsim run` agree unless told
 MAX_RUNS = 5000                  # keeps one ensemble under ~250 MB and a page update within seconds
 MAX_SEED = 2**63 - 1
 
