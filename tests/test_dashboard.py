@@ -6,8 +6,12 @@ The page itself is driven in a real browser in test_dashboard_browser.py.
 from __future__ import annotations
 
 import csv
+import io
+import json
 import shutil
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +19,7 @@ import pytest
 
 from sim import scenario
 from sim.apps.cli import main
-from sim.apps.dashboard import DEFAULT_HOST, dashboard_main, export, serve, state
+from sim.apps.dashboard import DEFAULT_HOST, dashboard_main, downloads, export, params, serve, state
 from sim.scenario.toml_out import toml_key, toml_literal
 from sim.engine.ensemble import run_ensemble
 
@@ -40,13 +44,13 @@ def base():
 def edit_all(b: state.Base) -> dict:
     """One edit of every kind the page makes."""
     e = {}
-    e = state.set_edit(e, b.control("actors.china.sanctions_risk_tolerance"), 0.8)               # dist -> number
-    e = state.set_edit(e, b.control("actors.russia.reliability"),
-                       {"dist": "uniform", "low": 0.6, "high": 0.9})                              # range slider
-    e = state.set_edit(e, b.control("actors.us.military"), 500.0)                                 # typed amount
-    e = state.set_edit(e, b.control("actors.iran.salience.world_order"), 0.4)                     # salience
-    e = state.set_edit(e, b.control("shocks.june_war.intensity"), 0.5)                            # intensity
-    e = state.set_edit(e, b.control("shocks.sco_tianjin.enabled"), False)                         # toggle (absent key)
+    e = params.set_edit(e, b.control("actors.china.sanctions_risk_tolerance"), 0.8)              # dist -> number
+    e = params.set_edit(e, b.control("actors.russia.reliability"),
+                        {"dist": "uniform", "low": 0.6, "high": 0.9})                             # range slider
+    e = params.set_edit(e, b.control("actors.us.military"), 500.0)                                # typed amount
+    e = params.set_edit(e, b.control("actors.iran.salience.world_order"), 0.4)                    # salience
+    e = params.set_edit(e, b.control("shocks.june_war.intensity"), 0.5)                           # intensity
+    e = params.set_edit(e, b.control("shocks.sco_tianjin.enabled"), False)                        # toggle (absent key)
     return e
 
 
@@ -70,20 +74,20 @@ def test_controls_cover_the_issue(base):
 
 def test_edit_back_to_base_removes_it(base):
     c = base.control("actors.china.resolve")
-    e = state.set_edit({}, c, 0.6)
+    e = params.set_edit({}, c, 0.6)
     assert e == {"actors.china.resolve": 0.6}
-    assert state.set_edit(e, c, 0.35) == {}
-    assert state.set_edit({}, base.control("shocks.june_war.enabled"), True) == {}
+    assert params.set_edit(e, c, 0.35) == {}
+    assert params.set_edit({}, base.control("shocks.june_war.enabled"), True) == {}
 
 
 def test_override_lines_are_set_syntax(base):
-    lines = state.override_lines(base.controls, edit_all(base))
+    lines = params.override_lines(base.controls, edit_all(base))
     assert 'actors.russia.reliability={ dist = "uniform", low = 0.6, high = 0.9 }' in lines
     assert "shocks.sco_tianjin.enabled=false" in lines
     for line in lines:   # each parses as --set does
         key, value = scenario.parse_override(line)
         assert key in {c.key for c in base.controls}
-    cmd = state.command("june_war_pivot", 200, 7, lines)
+    cmd = downloads.command("june_war_pivot", 200, 7, lines)
     assert cmd.startswith("alignsim run june_war_pivot --runs 200 --seed 7 --set ")
     assert "'actors.russia.reliability={ dist" in cmd
 
@@ -119,7 +123,7 @@ def test_unknown_key_still_named():
     ("", None), ("   ", None), ("abc", None), ("2.5", None), ("0", None), ("-3", None), ("5001", None),
     ("nan", None), ("inf", None), (None, None)])
 def test_parse_int_runs(text, ok):
-    v, msg = state.parse_int(text, 1, state.MAX_RUNS, "number of runs")
+    v, msg = params.parse_int(text, 1, state.MAX_RUNS, "number of runs")
     assert v == ok
     assert (msg is None) == (ok is not None)
     if msg:
@@ -127,8 +131,8 @@ def test_parse_int_runs(text, ok):
 
 
 def test_parse_int_seed_range():
-    assert state.parse_int("0", 0, state.MAX_SEED, "seed") == (0, None)
-    v, msg = state.parse_int(str(2**63), 0, state.MAX_SEED, "seed")
+    assert params.parse_int("0", 0, state.MAX_SEED, "seed") == (0, None)
+    v, msg = params.parse_int(str(2**63), 0, state.MAX_SEED, "seed")
     assert v is None and "seed" in msg
 
 
@@ -138,7 +142,7 @@ def test_parse_int_seed_range():
     ('{dist="uniform", low=400, high=250}', False), ('{dist="uniform", low=-5, high=2}', False), ("inf", False)])
 def test_parse_amount(base, text, ok):
     c = base.control("actors.china.military")
-    v, msg = state.parse_amount(c, text)
+    v, msg = params.parse_amount(c, text)
     if ok is False:
         assert v is None and msg
     elif ok is None:
@@ -149,13 +153,13 @@ def test_parse_amount(base, text, ok):
 
 def test_check_edit_ranges(base):
     share = base.control("actors.china.resolve")
-    assert state.check_edit(share, 0.5) is None
-    assert "[0, 1]" in state.check_edit(share, 1.5)
-    assert state.check_edit(share, {"dist": "uniform", "low": 0.2, "high": 1.2})
+    assert params.check_edit(share, 0.5) is None
+    assert "[0, 1]" in params.check_edit(share, 1.5)
+    assert params.check_edit(share, {"dist": "uniform", "low": 0.2, "high": 1.2})
     sal = base.control("actors.china.salience.energy_flows")
-    assert state.check_edit(sal, 2.0) is None and state.check_edit(sal, -0.1)
+    assert params.check_edit(sal, 2.0) is None and params.check_edit(sal, -0.1)
     sw = base.control("shocks.june_war.enabled")
-    assert state.check_edit(sw, False) is None and state.check_edit(sw, 0.3)
+    assert params.check_edit(sw, False) is None and params.check_edit(sw, 0.3)
 
 
 def test_a_run_that_fails_is_a_message_not_a_crash():
@@ -194,14 +198,14 @@ def test_saved_scenario_reproduces_the_page(folder, tmp_path):
     b = state.Base.load(folder / "june_war_pivot.toml")
     e = edit_all(b)
     runs, seed = 30, 20250613
-    page = state.compute(b.path, state.override_lines(b.controls, e), runs, seed)
+    page = state.compute(b.path, params.override_lines(b.controls, e), runs, seed)
     path = export.save(b, e, folder, "page_export", "Page export", runs, seed)
     assert path == folder / "page_export.toml" and not list(folder.glob(".*.tmp"))
     out = tmp_path / "run"
     assert main(["run", str(path), "--runs", str(runs), "--seed", str(seed), "--out", str(out),
                  "--quiet", "--no-figures"]) == 0
-    assert (out / "quantiles.csv").read_bytes() == state.quantiles_csv(page)   # the page's download
-    assert (out / "final.csv").read_bytes() == state.final_csv(page)
+    assert (out / "quantiles.csv").read_bytes() == downloads.quantiles_csv(page)   # the page's download
+    assert (out / "final.csv").read_bytes() == downloads.final_csv(page)
     # the page's own numbers (run_ensemble in memory) are the file's
     med = {(r[0], r[1]): r[2] for r in csv.reader((out / "final.csv").open()) if r[0] != "from"}
     for row in state.pair_rows(page, state.all_pairs(page.scen), page.ens.steps):
@@ -241,12 +245,31 @@ def test_unchanged_export_is_the_base(folder):
 def test_pair_rows_match_quantiles_csv(base):
     r = state.compute(PIVOT, (), 25, 5)
     rows = state.pair_rows(r, [("iran", "china"), ("us", "israel")], 48)
-    text = state.quantiles_csv(r).decode().splitlines()
+    text = downloads.quantiles_csv(r).decode().splitlines()
     want = next(ln for ln in text if ln.startswith("48,2028-01,iran,china,mutual,"))
     assert f"{rows[0].q50:.5f}" == want.split(",")[8]     # the page shows the file's median
-    names = __import__("zipfile").ZipFile(__import__("io").BytesIO(state.tables_zip(r))).namelist()
+    names = __import__("zipfile").ZipFile(__import__("io").BytesIO(downloads.tables_zip(r))).namelist()
     assert {"quantiles.csv", "final.csv", "manifest.json"} <= set(names)
     assert rows[0].base_q50 is None and rows[0].label == "Iran \u2013 China"
+
+
+def test_downloads_manifest_records_the_page_not_a_command_line(monkeypatch):
+    """The folder behind the page's downloads comes from the library's run function, not
+    from the command line: its manifest names the page and its changes as the request and
+    carries no `command`, whatever the server process was started with."""
+    monkeypatch.setattr(sys, "argv", ["alignsim", "run", "argv_sentinel", "--runs", "3", "--set", "argv.sentinel=1"])
+    changes = ("actors.china.resolve=0.9", "shocks.sco_tianjin.enabled=false")
+    r = state.compute(PIVOT, changes, 14, 23)
+    with zipfile.ZipFile(io.BytesIO(downloads.tables_zip(r))) as z:
+        manifest = json.loads(z.read("manifest.json"))
+    assert "command" not in manifest
+    assert manifest["request"]["from"] == "alignsim dashboard"
+    assert manifest["request"]["scenario"] == str(PIVOT)
+    assert manifest["request"]["changes"] == list(changes)
+    assert manifest["scenario"]["overrides"] == list(changes)
+    assert (manifest["runs"], manifest["seed"]) == (14, 23)
+    text = json.dumps(manifest)
+    assert "argv_sentinel" not in text and "argv.sentinel" not in text
 
 
 def test_figures_render(base):
@@ -295,13 +318,13 @@ def test_catalog_lists_broken_files_without_failing(folder):
 
 
 def test_cli_subcommand_when_wired():
-    """`alignsim dashboard` (sim/cli.py) uses these defaults: 127.0.0.1, port 8765."""
+    """`alignsim dashboard` (sim/apps/cli.py) uses these defaults: 127.0.0.1, port 8765."""
     from sim.apps.cli import build_parser
     p = build_parser()
     try:
         args = p.parse_args(["dashboard"])
     except SystemExit:
-        pytest.skip("sim.cli has no `dashboard` subcommand yet")
+        pytest.skip("sim.apps.cli has no `dashboard` subcommand yet")
     assert args.host == "127.0.0.1" and args.port == 8765 and args.scenario is None and args.dir is None
     args = p.parse_args(["dashboard", "hormuz_closure", "--port", "0", "--host", "::1", "--dir", "x"])
     assert (args.scenario, args.port, args.host, args.dir) == ("hormuz_closure", 0, "::1", "x")

@@ -1,5 +1,5 @@
 """The dashboard in a real browser: Debian's chromium driven by playwright, against
-`python -m sim.dashboard` (what `alignsim dashboard` runs) on a free localhost port.
+`python -m sim.apps.dashboard` (what `alignsim dashboard` runs) on a free localhost port.
 
 The server test needs Solara (the `dashboard` extra); the browser test also needs
 playwright and /usr/bin/chromium (.ci/run installs both) and is skipped without them.
@@ -62,7 +62,7 @@ def listening(port: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`python -m sim.dashboard june_war_pivot --port P --dir COPY` with the default host."""
+    """`python -m sim.apps.dashboard june_war_pivot --port P --dir COPY` with the default host."""
     work = tmp_path_factory.mktemp("dashboard")
     folder = work / "scenarios"
     shutil.copytree(ROOT / "scenarios", folder)

@@ -1,4 +1,4 @@
-"""`python -m sim.dashboard [SCENARIO] [--port P] [--host H] [--dir DIR]`, as `alignsim dashboard`."""
+"""`python -m sim.apps.dashboard [SCENARIO] [--port P] [--host H] [--dir DIR]`, as `alignsim dashboard`."""
 
 import argparse
 import sys
@@ -7,7 +7,8 @@ from sim.apps.dashboard import add_arguments, dashboard_main
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m sim.dashboard",
+    """Parse the arguments (default sys.argv) and serve; the exit status."""
+    p = argparse.ArgumentParser(prog="python -m sim.apps.dashboard",
                                 description="Serve the alignsim dashboard (127.0.0.1 by default).")
     add_arguments(p)
     a = p.parse_args(argv)

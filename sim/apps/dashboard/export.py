@@ -2,7 +2,7 @@
 
 The writer is hand-written rather than tomli-w: what it writes is a handful of scalar,
 boolean and flat inline-table values under `[actors.ID]` / `[shocks.NAME]` tables, which
-the twenty lines of `sim.tomlout.toml_literal` cover, and it keeps comments (provenance, the
+the twenty lines of `sim.scenario.toml_out.toml_literal` cover, and it keeps comments (provenance, the
 command that reproduces the page) that tomli-w cannot write. Every file written is read
 back with tomllib and loaded with scenario.load before it is kept (see `save`).
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from sim import scenario
 from sim.core.errors import ScenarioError
 from sim.scenario.toml_out import toml_key, toml_literal
-from sim.apps.dashboard import state
+from sim.apps.dashboard import params, state
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -47,8 +47,17 @@ def _split(key: str) -> tuple[str, str]:
 
 def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, extends: str,
                   runs: int, seed: int, run_path: str) -> str:
-    """The TOML text of an exported scenario (edits: key path -> value, as on the page)."""
-    lines = state.override_lines(base.controls, edits)
+    """The TOML text of an exported scenario.
+
+    Parameters
+    ----------
+    base : the page's base scenario.
+    edits : the page's changes, key path -> value.
+    name, title : the new scenario's name and title.
+    extends : the `extends` value: the base file relative to where the text is saved.
+    runs, seed, run_path : for the comment saying how to reproduce the page's numbers.
+    """
+    lines = params.override_lines(base.controls, edits)
     changed = [ln.split("=", 1)[0] for ln in lines]
     desc = (f"{base.scen.title}, changed in the alignsim dashboard: "
             + (", ".join(changed) if changed else "no changes") + ".")
@@ -69,7 +78,7 @@ def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, exten
     for c in base.controls:
         if c.key in edits:
             table, key = _split(c.key)
-            was = state.describe(c.base)
+            was = params.describe(c.base)
             tables.setdefault(table, []).append(
                 f"{key} = {toml_literal(edits[c.key])}    # was {was}")
     for table, rows in tables.items():
@@ -77,14 +86,35 @@ def scenario_text(base: state.Base, edits: dict, *, name: str, title: str, exten
     return "\n".join(out) + "\n"
 
 
+def run_name(path) -> str:
+    """How to name a scenario file to `alignsim run`: its stem if it is in ./scenarios, where the
+    command looks names up, else its path."""
+    path = Path(path)
+    return path.stem if path.parent.resolve() == Path("scenarios").resolve() else str(path)
+
+
 def relative_extends(base_path, dest_folder) -> str:
+    """The `extends` value that reaches the base file from a file saved in dest_folder."""
     rel = os.path.relpath(Path(base_path).resolve(), Path(dest_folder).resolve())
     return Path(rel).as_posix()
 
 
 def save(base: state.Base, edits: dict, folder, name: str, title: str, runs: int, seed: int) -> Path:
-    """Write folder/name.toml, check it, and return its path. Raises ScenarioError with a
-    one-line reason (bad name, existing file, or a file that would not reproduce the page)."""
+    """Write folder/name.toml, check it, and return its path.
+
+    Parameters
+    ----------
+    base : the page's base scenario.
+    edits : the page's changes, key path -> value.
+    folder, name : where to save: folder/name.toml, which must not exist yet.
+    title : the saved scenario's title (default: the name with spaces).
+    runs, seed : the page's settings, written into the file's comments.
+
+    Raises
+    ------
+    ScenarioError : with a one-line reason: a bad name, an existing file, or a file that would
+        not reproduce the page.
+    """
     msg = check_name(name, folder)
     if msg:
         raise ScenarioError(folder, "name", name, msg)
@@ -93,12 +123,12 @@ def save(base: state.Base, edits: dict, folder, name: str, title: str, runs: int
     dest = folder / f"{name}.toml"
     text = scenario_text(base, edits, name=name, title=title.strip() or name.replace("_", " "),
                          extends=relative_extends(base.path, folder), runs=runs, seed=seed,
-                         run_path=name if folder.resolve() == Path("scenarios").resolve() else str(dest))
+                         run_path=run_name(dest))
     tomllib.loads(text)   # our own writer's output must parse
     tmp = folder / f".{name}.toml.tmp"
     tmp.write_text(text)
     try:
-        problem = verify(tmp, base.path, state.override_lines(base.controls, edits))
+        problem = verify(tmp, base.path, params.override_lines(base.controls, edits))
         if problem:
             raise ScenarioError(dest, None, name, problem)
         if dest.exists():   # raced with another save

@@ -21,6 +21,7 @@ INSTALL_HINT = "pip install 'alignsim[dashboard]'"
 
 
 def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only: localhost or a loopback address (IPv4 or IPv6)."""
     if host == "localhost":
         return True
     try:
@@ -51,6 +52,7 @@ def find(name: str, folder: Path) -> Path:
 
 
 def free_port(host: str) -> int:
+    """A port that is free on `host` now, for `--port 0`."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(fam, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -58,6 +60,7 @@ def free_port(host: str) -> int:
 
 
 def port_problem(host: str, port: int) -> str | None:
+    """None if the server can listen on host:port, else the one-line reason."""
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(fam, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -69,7 +72,7 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def configure(folder: Path, initial: Path | None) -> None:
-    """Environment read by Solara's settings (at its import) and by app.py."""
+    """Environment read by Solara's settings (at its import) and by the page (session.py)."""
     os.environ["ALIGNSIM_DASHBOARD_DIR"] = str(folder.resolve())
     os.environ["ALIGNSIM_DASHBOARD_SCENARIO"] = str(initial.resolve()) if initial else ""
     os.environ["SOLARA_APP"] = "sim.apps.dashboard.app"
@@ -88,6 +91,19 @@ def _err(msg: str) -> int:
 
 
 def serve(scenario: str | None, port: int, host: str, scenario_dir: str | None) -> int:
+    """Check the command line's values, then serve the page until interrupted.
+
+    Parameters
+    ----------
+    scenario : a scenario file or name to open first, or None for the folder's default.
+    port : the port; 0 picks a free one.
+    host : the address to bind; anything but a loopback address prints a warning first.
+    scenario_dir : the folder of scenarios to list and save into (default ./scenarios).
+
+    Returns
+    -------
+    The exit status: 0 after the server stops, 2 on bad input (printed as one line).
+    """
     from sim.core.errors import ScenarioError
 
     missing = [m for m in NEEDS if importlib.util.find_spec(m.split(".")[0]) is None]

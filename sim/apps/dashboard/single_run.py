@@ -55,6 +55,7 @@ def MatrixComponent(model: DashboardRun):
 
 
 def TrajectoryComponent(model: DashboardRun):
+    """The chosen pairs' mutual alignment in this run so far."""
     return _img(charts.run_trajectory_png(model, model.pairs), "alignsim-run-trajectory")
 
 

@@ -1,238 +1,35 @@
-"""The dashboard's model of a page, in plain Python (no Solara here, so it is unit-tested).
+"""The page's base scenario and its ensemble, in plain Python (no Solara), so it is unit-tested.
 
-A page holds a base scenario file and a dict of *edits*: key path -> new value, only for
-the parameters the analyst changed. Edits become `--set`-style override strings
-(`actors.china.resolve=0.5`) and go through `scenario.load(path, overrides)`, the same
-path as `alignsim run SCENARIO --set ...`, so the page, the command line and an exported
-scenario file (see export.py) resolve to the same parameters and, with the same seed,
-the same numbers.
-
-Every input is validated here before it can reach the model: `parse_int`, `parse_amount`
-and `check_edit` return a message for the page to show next to the field instead of
-raising, and `compute` turns any error of a run into a message, so a bad value never
-takes the server down.
+The page's edits (params.py) go through `scenario.load(path, overrides)`, the same path as
+`alignsim run SCENARIO --set ...`, so the page, the command line and an exported scenario
+file (export.py) resolve to the same parameters and, with the same seed, the same numbers.
+`compute` raises ScenarioError for settings that cannot be run; the page shows it as a
+message, so a bad value never takes the server down.
 """
 
 from __future__ import annotations
 
-import atexit
 import functools
-import math
-import re
-import tempfile
 import threading
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from sim.engine import tables as results
-
 from sim import scenario
-from sim.scenario.actors import BEHAVIOUR
-from sim.core.pairs import mutual
-from sim.scenario.distribution import parse_value
-from sim.engine.ensemble import Ensemble, run_ensemble
-from sim.scenario.toml_out import toml_literal
+from sim.apps.dashboard.params import Control, controls
 from sim.core.errors import ScenarioError
+from sim.core.pairs import mutual
+from sim.engine import tables
+from sim.engine.ensemble import Ensemble, run_ensemble
+from sim.engine.run import DEFAULT_SEED as CLI_SEED
+from sim.figures.style import DASH
 
 DEFAULT_RUNS = 200
-DEFAULT_SEED = 20250613          # the CLI's default, so a page and `alignsim run` agree unless told
+DEFAULT_SEED = CLI_SEED          # the command line's default, so a page and `alignsim run` agree unless told
 MAX_RUNS = 5000                  # keeps one ensemble under ~250 MB and a page update within seconds
 MAX_SEED = 2**63 - 1
-from sim.figures.style import DASH  # noqa: E402  (re-exported for the page)
-
-BEHAVIOUR_LABELS = {
-    "sanctions_risk_tolerance": "Sanctions risk tolerance",
-    "reliability": "Reliability",
-    "resolve": "Resolve",
-}
-
-
-# --------------------------------------------------------------------------- values
-
-
-def normalise(v):
-    """Ints as floats, dist tables with float arguments: the form edits are compared in."""
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, int):
-        return float(v)
-    if isinstance(v, dict):
-        return {k: (x if k == "dist" or isinstance(x, bool) else float(x)) for k, x in v.items()}
-    return v
-
-
-def same(a, b) -> bool:
-    a, b = normalise(a), normalise(b)
-    if isinstance(a, float) and isinstance(b, float):
-        return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
-    return a == b
-
-
-def nominal(v) -> float:
-    """The number a single slider shows for a value: itself, or a distribution's median."""
-    if isinstance(v, dict):
-        return float(parse_value(v, "<page>", "value").median())
-    return float(v)
-
-
-def describe(v) -> str:
-    if isinstance(v, bool):
-        return "on" if v else "off"
-    if isinstance(v, dict):
-        args = ", ".join(f"{k}={x:g}" for k, x in v.items() if k != "dist")
-        return f"{v['dist']}({args})"
-    return f"{float(v):g}"
-
-
-# --------------------------------------------------------------------------- controls
-
-
-@dataclass(frozen=True)
-class Control:
-    """One parameter the page lets the analyst change."""
-    key: str            # the --set key path
-    label: str
-    group: str          # actor id, or "shocks"
-    kind: str           # "share": slider in [lo, hi]; "amount": typed number >= lo; "switch": on/off
-    lo: float
-    hi: float           # slider maximum ("amount": no upper bound)
-    base: object        # the value in the base scenario: float, {"dist": ...} table, or bool
-    note: str = ""
-
-    @property
-    def slug(self) -> str:
-        """CSS-safe id used by the page (and by the browser test) to find this control."""
-        return "key-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.key)
-
-    @property
-    def uniform(self) -> bool:
-        return isinstance(self.base, dict) and self.base.get("dist") == "uniform"
-
-
-def _salience_defaults(actor: dict, issues) -> dict[str, float]:
-    """What sim.actor.parse_actor reads when a salience entry is missing."""
-    sal = actor.get("salience") or {}
-    return {i: normalise(sal.get(i, 1.0 if not sal else 0.0)) for i in issues}
-
-
-def controls(data: dict) -> list[Control]:
-    """The page's controls for a resolved scenario file (scenario.resolve_file)."""
-    out: list[Control] = []
-    issues = list(data.get("issues", {}))
-    for aid, a in data.get("actors", {}).items():
-        if not isinstance(a, dict):
-            continue
-        name = a.get("name", aid)
-        out.append(Control(f"actors.{aid}.military", "Military capability", aid, "amount", 0.0, math.inf,
-                           normalise(a.get("military")), "military spending, US$ bn (SIPRI)"))
-        out.append(Control(f"actors.{aid}.economic", "Economic capability", aid, "amount", 0.0, math.inf,
-                           normalise(a.get("economic")), "GDP, US$ tn (IMF)"))
-        for b in ("sanctions_risk_tolerance", "reliability", "resolve"):
-            assert b in BEHAVIOUR
-            out.append(Control(f"actors.{aid}.{b}", BEHAVIOUR_LABELS[b], aid, "share", 0.0, 1.0,
-                               normalise(a.get(b)), BEHAVIOUR[b]))
-        sal = _salience_defaults(a, issues)
-        for i in issues:
-            base = sal[i]
-            hi = max(1.0, _upper(base))
-            out.append(Control(f"actors.{aid}.salience.{i}", f"Salience: {i.replace('_', ' ')}", aid,
-                               "share", 0.0, hi, base, f"weight of {i} in {name}'s interests (normalised per actor)"))
-    for sid, s in data.get("shocks", {}).items():
-        if not isinstance(s, dict):
-            continue
-        label = s.get("label", sid.replace("_", " "))
-        when = (f"{s['at']}" if "at" in s else f"random, {describe(s.get('hazard', 0))} per month")
-        out.append(Control(f"shocks.{sid}.enabled", label, "shocks", "switch", 0, 1,
-                           bool(s.get("enabled", True)), when))
-        out.append(Control(f"shocks.{sid}.intensity", "Intensity", "shocks", "share", 0.0, 1.0,
-                           normalise(s.get("intensity", 1.0)), when))
-    return out
-
-
-def _upper(v) -> float:
-    if isinstance(v, dict):
-        return float(v.get("high", v.get("mean", 0.0)))
-    return float(v)
-
-
-# --------------------------------------------------------------------------- input checks
-
-
-def parse_int(text, lo: int, hi: int, what: str) -> tuple[int | None, str | None]:
-    """(value, None) or (None, message) for a typed whole number."""
-    t = "" if text is None else str(text).strip().replace("_", "").replace(",", "")
-    if not t:
-        return None, f"enter the {what} (a whole number from {lo:,} to {hi:,})"
-    try:
-        v = int(t)
-    except ValueError:
-        try:
-            f = float(t)
-        except ValueError:
-            return None, f"{text!r} is not a number; the {what} is a whole number from {lo:,} to {hi:,}"
-        if not (math.isfinite(f) and f.is_integer()):
-            return None, f"the {what} must be a whole number, got {text}"
-        v = int(f)
-    if not lo <= v <= hi:
-        return None, f"the {what} must be from {lo:,} to {hi:,}, got {v:,}"
-    return v, None
-
-
-def check_edit(c: Control, value) -> str | None:
-    """None if `value` is acceptable for control c, else what is allowed (one line)."""
-    if c.kind == "switch":
-        return None if isinstance(value, bool) else "on or off"
-    hi = 1.0 if c.kind == "share" and c.hi <= 1.0 else math.inf
-    if c.key.split(".")[-2:-1] == ["salience"]:
-        hi = math.inf
-    try:
-        parse_value(value, "<page>", c.key, c.lo, hi)
-    except ScenarioError as exc:
-        return exc.allowed
-    return None
-
-
-def parse_amount(c: Control, text) -> tuple[object, str | None]:
-    """A typed value: a number, or anything `--set` takes for this key (e.g. an inline
-    table {dist = "uniform", low = 250, high = 400}). Returns (value, None) or (None, message)."""
-    t = "" if text is None else str(text).strip()
-    if not t:
-        return None, "enter a number" + (f" >= {c.lo:g}" if c.lo > -math.inf else "")
-    try:
-        v = tomllib.loads(f"v = {t}")["v"]
-    except tomllib.TOMLDecodeError:
-        return None, f"{t!r} is not a number" + (f" (>= {c.lo:g})" if c.lo > -math.inf else "")
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        v = float(v)
-    msg = check_edit(c, v)
-    return (None, msg) if msg else (normalise(v), None)
-
-
-def amount_text(v) -> str:
-    """How a typed field shows a value (what parse_amount reads back)."""
-    if isinstance(v, dict):
-        return toml_literal(v)
-    f = float(v)
-    return f"{f:g}" if abs(f) < 1e15 else repr(f)
-
-
-def set_edit(edits: dict, c: Control, value) -> dict:
-    """New edits with c set to value; a value equal to the base removes the edit."""
-    out = dict(edits)
-    if same(value, c.base):
-        out.pop(c.key, None)
-    else:
-        out[c.key] = normalise(value)
-    return out
-
-
-def override_lines(ctrls, edits: dict) -> list[str]:
-    """The edits as --set strings, in the page's control order."""
-    return [f"{c.key}={toml_literal(edits[c.key])}" for c in ctrls if c.key in edits]
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -240,6 +37,7 @@ def override_lines(ctrls, edits: dict) -> list[str]:
 
 @dataclass(frozen=True)
 class Entry:
+    """A scenario file of the catalog: its name (the file's stem), title, or why it cannot be loaded."""
     name: str
     path: Path
     title: str
@@ -297,12 +95,14 @@ class Base:
 
     @classmethod
     def load(cls, path) -> "Base":
+        """Resolve and load the file at `path` (without overrides) and derive its controls."""
         path = Path(path)
         data = scenario.resolve_file(path)
         scen = scenario.load(path)
         return cls(path, data, scen, controls(data))
 
     def control(self, key: str) -> Control:
+        """The control of a --set key path; KeyError if the page has none."""
         for c in self.controls:
             if c.key == key:
                 return c
@@ -310,11 +110,13 @@ class Base:
 
     @property
     def actor_groups(self) -> list[tuple[str, str, list[Control]]]:
+        """(actor id, display name, its controls) per actor, in the scenario's order."""
         names = self.scen.display
         return [(aid, names[aid], [c for c in self.controls if c.group == aid]) for aid in self.scen.actor_ids]
 
     @property
     def shock_controls(self) -> list[tuple[Control, Control]]:
+        """(switch, intensity) per shock."""
         sw = [c for c in self.controls if c.kind == "switch"]
         return [(s, self.control(s.key.rsplit(".", 1)[0] + ".intensity")) for s in sw]
 
@@ -324,13 +126,6 @@ class Base:
 def load(path, overrides=()) -> scenario.Scenario:
     """scenario.load(path, overrides): exactly what `alignsim run PATH --set ...` loads."""
     return scenario.load(Path(path), tuple(overrides))
-
-
-@atexit.register
-def _cleanup() -> None:
-    import shutil
-    for out in list(_FOLDERS.values()):
-        shutil.rmtree(out.parent, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- results
@@ -349,30 +144,31 @@ class Result:
 
     @property
     def runs(self) -> int:
+        """Number of runs of the ensemble."""
         return self.ens.runs
 
     @property
     def seed(self) -> int:
+        """Root seed of the ensemble."""
         return self.ens.seed
 
     @property
     def dates(self) -> list[str]:
+        """The date ("YYYY-MM") of every step, 0 to the horizon."""
         return [self.scen.date(t) for t in range(self.ens.steps + 1)]
 
     def mutual_at(self, t: int) -> np.ndarray:
+        """Mutual alignment of every run at step t, (runs, N, N) float64, computed once per step."""
         if t not in self._mut:
             self._mut[t] = mutual(self.ens.alignment[:, t].astype(np.float64))
         return self._mut[t]
 
 
-QCOLS = results.QCOLS
-
-
 def mutual_quantiles(e: Ensemble) -> np.ndarray:
     """Quantiles over runs of mutual alignment, (5, T+1, N, N), computed as `alignsim run`
-    computes quantiles.csv (sim/store.py: float64 mutual alignment of the stored float32
+    computes quantiles.csv (sim.engine.folder: float64 mutual alignment of the stored float32
     directed alignment, numpy's default quantile), so the page shows the file's numbers."""
-    return np.quantile(mutual(e.alignment.astype(np.float64)), results.QUANTILES, axis=0)
+    return np.quantile(mutual(e.alignment.astype(np.float64)), tables.QUANTILES, axis=0)
 
 
 @functools.lru_cache(maxsize=4)
@@ -386,7 +182,17 @@ _COMPUTE_LOCK = threading.Lock()
 
 
 def compute(path, overrides, runs: int, seed: int) -> Result:
-    """The page's ensemble (cached by file contents, overrides, runs and seed)."""
+    """The page's ensemble, with the base scenario's quantiles when there are overrides.
+
+    Parameters
+    ----------
+    path : the base scenario file.
+    overrides : the page's changes as --set strings (params.override_lines).
+    runs, seed : the ensemble's size and root seed.
+
+    Cached by the contents of the file and of the files it extends, the overrides, runs and
+    seed. Raises ScenarioError if the overrides do not load.
+    """
     t0 = time.perf_counter()
     path = str(Path(path))
     st = stamp(path)
@@ -399,6 +205,7 @@ def compute(path, overrides, runs: int, seed: int) -> Result:
 
 @dataclass(frozen=True)
 class PairRow:
+    """One pair's row of the page's summary table at one date."""
     a: str
     b: str
     label: str
@@ -413,6 +220,14 @@ class PairRow:
 
 
 def pair_rows(r: Result, pairs, t: int) -> list[PairRow]:
+    """The summary table's rows.
+
+    Parameters
+    ----------
+    r : the page's result.
+    pairs : (actor id, actor id) per row; each row names its pair in the scenario's actor order.
+    t : the step of the table's date.
+    """
     ids = list(r.scen.actor_ids)
     names = r.scen.display
     m = r.mutual_at(t)
@@ -428,92 +243,18 @@ def pair_rows(r: Result, pairs, t: int) -> list[PairRow]:
 
 
 def all_pairs(scen) -> list[tuple[str, str]]:
+    """Every unordered pair of actors, in the scenario's actor order."""
     ids = list(scen.actor_ids)
     return [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]]
 
 
 def pair_label(scen, p) -> str:
+    """A pair as the page names it: "Iran – China"."""
     n = scen.display
     return f"{n[p[0]]} {DASH} {n[p[1]]}"
 
 
 def default_pairs(scen) -> list[tuple[str, str]]:
+    """The scenario's key pairs, each in the scenario's actor order: the page's first choice."""
     ids = list(scen.actor_ids)
     return [tuple(sorted(p, key=ids.index)) for p in scen.key_pairs]
-
-
-# --------------------------------------------------------------------------- downloads
-
-_FOLDERS: dict = {}
-_FOLDERS_LOCK = threading.Lock()
-_KEEP_FOLDERS = 3
-
-
-def result_folder(path, overrides, runs: int, seed: int) -> Path:
-    """A result folder written by the same run function as `alignsim run` (sim.engine.run), for
-    the page's settings: the downloads are the files the command writes. Its manifest records the
-    page as the request, with its changed values. The last few folders are kept, older ones
-    removed."""
-    import shutil
-
-    from sim.analysis.reducers import coalitions_and_balance
-    from sim.engine.run import RunOptions, run_to_folder
-    key = (str(Path(path).resolve()), stamp(path), tuple(overrides), int(runs), int(seed))
-    with _FOLDERS_LOCK:
-        if key in _FOLDERS and (_FOLDERS[key] / "manifest.json").exists():
-            return _FOLDERS[key]
-        out = Path(tempfile.mkdtemp(prefix="alignsim-dashboard-run-")) / "result"
-        scen = scenario.load(path, tuple(overrides))
-        request = {"request": {"from": "alignsim dashboard", "scenario": str(path), "changes": list(overrides),
-                               "same_as": command(Path(path).stem, runs, seed, overrides)}}
-        try:
-            run_to_folder(scen, out, RunOptions(runs=int(runs), seed=int(seed), reducer=coalitions_and_balance,
-                                                request=request, overrides=tuple(overrides)))
-        except BaseException:
-            shutil.rmtree(out.parent, ignore_errors=True)
-            raise
-        _FOLDERS[key] = out
-        while len(_FOLDERS) > _KEEP_FOLDERS:
-            old = _FOLDERS.pop(next(iter(_FOLDERS)))
-            shutil.rmtree(old.parent, ignore_errors=True)
-        return out
-
-
-def _folder_of(r: "Result") -> Path:
-    return result_folder(r.scen.path, r.overrides, r.runs, r.seed)
-
-
-def quantiles_csv(r: Result) -> bytes:
-    """quantiles.csv as `alignsim run` writes it for the page's settings."""
-    return (_folder_of(r) / "quantiles.csv").read_bytes()
-
-
-def final_csv(r: Result) -> bytes:
-    return (_folder_of(r) / "final.csv").read_bytes()
-
-
-def tables_zip(r: Result) -> bytes:
-    """Every table and the manifest of the `alignsim run` folder (not the arrays)."""
-    import io
-    import zipfile
-    folder = _folder_of(r)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for p in sorted(folder.iterdir()):
-            if p.suffix in (".csv", ".json"):
-                z.write(p, p.name)
-    return buf.getvalue()
-
-
-def command(base_name: str, runs: int, seed: int, overrides=()) -> str:
-    """The equivalent `alignsim run` command line."""
-    parts = ["alignsim", "run", base_name, "--runs", str(runs), "--seed", str(seed)]
-    for o in overrides:
-        k, v = o.split("=", 1)
-        parts += ["--set", _shell_quote(f"{k}={v}")]
-    return " ".join(parts)
-
-
-def _shell_quote(s: str) -> str:
-    return s if re.fullmatch(r"[A-Za-z0-9_.=+-]+", s) else "'" + s.replace("'", "'\"'\"'") + "'"
-
