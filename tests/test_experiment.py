@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import ROOT, write_scenario
+from sim.apps.experiment import experiment_main
 from sim.experiments import spec as experiment
 from sim import scenario
 from sim.core.pairs import mutual
@@ -160,7 +161,7 @@ def toy(tmp_path_factory):
     folder = tmp_path_factory.mktemp("toy")
     path = make_toy(folder)
     out = folder / "out"
-    assert experiment.experiment_main(path, out, quiet=True) == 0
+    assert experiment_main(path, out, quiet=True) == 0
     return path, out
 
 
@@ -293,7 +294,7 @@ def test_plot_experiment_redraws_identical_figures(toy):
 def test_existing_folder_needs_overwrite(toy, tmp_path):
     path, out = toy
     with pytest.raises(ScenarioError, match="--overwrite"):
-        experiment.experiment_main(path, out, quiet=True)
+        experiment_main(path, out, quiet=True)
 
 
 def test_runs_override_and_chunk_invariance(tmp_path):

@@ -61,9 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     # the order here is the order `alignsim --help` lists the commands in
-    from sim.experiments.spec import add_experiment_parser
-    for add in (_add_run, _add_list, _add_show, _add_plot, _add_landscape, add_experiment_parser, _add_dashboard,
-                _add_validate):
+    from sim.apps.experiment import add_experiment_parser
+    for add in (_add_run, _add_list, _add_show, _add_plot, _add_landscape, add_experiment_parser, _add_report,
+                _add_dashboard, _add_validate):
         add(sub)
     return p
 
@@ -138,6 +138,11 @@ def _add_landscape(sub) -> None:
     la.add_argument("file", type=Path, metavar="FILE.toml")
     la.add_argument("--json", action="store_true", help="machine-readable output")
     la.add_argument("--top", type=int, default=None, help="show only the K lowest-energy configurations")
+
+
+def _add_report(sub) -> None:
+    r = sub.add_parser("report", help="write DIR/report.html: a self-contained briefing of a result folder")
+    r.add_argument("folder", type=Path, metavar="DIR")
 
 
 def _add_dashboard(sub) -> None:
@@ -284,13 +289,13 @@ def cmd_dashboard(args) -> int:
 
 
 def cmd_experiment(args) -> int:
-    from sim.experiments.spec import cmd_experiment as run
-    return run(args)
+    from sim.apps.experiment import experiment_main
+    return experiment_main(args.file, args.out, args.overwrite, args.quiet, args.runs, args.workers)
 
 
 def cmd_report(args) -> int:
-    from sim.experiments.spec import cmd_report as run
-    return run(args)
+    from sim.report.html import report_main
+    return report_main(args.folder)
 
 
 COMMANDS = {"dashboard": cmd_dashboard, "experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate, "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}

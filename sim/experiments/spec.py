@@ -61,6 +61,7 @@ import math
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -824,11 +825,14 @@ def _write_manifest(out: Path, manifest: dict) -> None:
 
 
 def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "experiment"),
-        figures: bool = True, workers: int | None = None, backend: str = "auto") -> dict:
+        draw: Callable[[Path], list[Path]] | None = None, workers: int | None = None,
+        backend: str = "auto") -> dict:
     """Run every analysis and write the result folder; returns the manifest.
 
-    workers/backend choose where chunks run (sim.executor.make: "auto" runs small experiments in
-    this process and large ones on all cores); the numbers are the same either way."""
+    draw(out), when given, draws the figures from the written files and returns their paths; the
+    figures layer sits above this one, so the caller hands it in (sim.apps.experiment does).
+    workers/backend choose where chunks run (sim.engine.executor.make: "auto" runs small
+    experiments in this process and large ones on all cores); the numbers are the same either way."""
     from sim.engine import executor as ex
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -882,10 +886,9 @@ def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "e
     manifest["files"] = files
     timings["simulation_and_analysis_seconds"] = round(time.perf_counter() - t_start, 3)
     _write_manifest(out, manifest)
-    if figures:
+    if draw is not None:
         t0 = time.perf_counter()
-        from sim.figures.experiment import plot_experiment
-        manifest["files"] += [str(p.relative_to(out)) for p in plot_experiment(out)]
+        manifest["files"] += [str(p.relative_to(out)) for p in draw(out)]
         timings["figures_seconds"] = round(time.perf_counter() - t0, 3)
     timings["total_seconds"] = round(time.perf_counter() - t_start, 3)
     manifest["complete"] = True
@@ -893,8 +896,13 @@ def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "e
     return manifest
 
 
-def _clear(out: Path) -> None:
-    """Remove what an earlier experiment or run wrote (only its listed files and figures/)."""
+def prepare_folder(out: Path, overwrite: bool) -> None:
+    """Make `out` ready for new results: refuse one that holds results unless `overwrite`, and
+    then remove only what they wrote (their listed files, figures/ and the report)."""
+    if not (out / "manifest.json").exists():
+        return
+    if not overwrite:
+        raise ScenarioError(out, "--out", str(out), "already holds results; pass --overwrite or another --out")
     try:
         old = json.loads((out / "manifest.json").read_text())
     except (OSError, ValueError):
@@ -908,84 +916,6 @@ def _clear(out: Path) -> None:
             (out / name).unlink()
     if (out / "figures").is_dir():
         shutil.rmtree(out / "figures")
-
-
-def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False, runs: int | None = None,
-                    workers: int | None = None, backend: str = "auto") -> int:
-    """`alignsim experiment FILE [--out DIR] [--overwrite] [--quiet] [--runs N] [--workers N]`.
-
-    Raises ScenarioError on bad input (the CLI prints it on one line and exits 2)."""
-    exp = load(path, runs=runs)
-    out = Path(out) if out is not None else Path("results") / exp.name
-    if (out / "manifest.json").exists():
-        if not overwrite:
-            raise ScenarioError(out, "--out", str(out), "already holds results; pass --overwrite or another --out")
-        _clear(out)
-    command = (["alignsim", *sys.argv[1:]] if sys.argv[1:2] == ["experiment"]
-               else ["alignsim", "experiment", str(path), "--out", str(out)])
-    man = run(exp, out, quiet=quiet, command=command, workers=workers, backend=backend)
-    print(summary_text(out, man))
-    print(f"results in {out}/  (outcomes.csv, compare.csv, ..., figures/); "
-          f"`alignsim report {out}` writes the briefing")
-    return 0
-
-
-def summary_text(out: Path, man: dict) -> str:
-    """A few lines for the terminal: the headline numbers of each analysis."""
-    lines = [f"{man['experiment']['title']} ({man['timings'].get('total_seconds', 0):.0f} s)"]
-    desc = {o["name"]: o["description"] for o in man["outcomes"]}
-    if (out / "compare.csv").exists():
-        with (out / "compare.csv").open() as fh:
-            for r in csv.DictReader(fh):
-                est = float(r["estimate"])
-                shown = f"{est:.1%}" if r["kind"] == "probability" else f"{est:+.3f}"
-                extra = ""
-                if r["difference"]:
-                    d = float(r["difference"])
-                    extra = (f"  {d * 100:+.1f} pts [{float(r['diff_low']) * 100:+.1f}, "
-                             f"{float(r['diff_high']) * 100:+.1f}] vs {r['baseline']}"
-                             if r["kind"] == "probability" else f"  {d:+.3f} vs {r['baseline']}")
-                lines.append(f"  {r['scenario']:<16} {desc[r['outcome']][:72]:<72} {shown}{extra}")
-    if (out / "sobol.csv").exists():
-        with (out / "sobol.csv").open() as fh:
-            for r in csv.DictReader(fh):
-                lines.append(f"  Sobol {r['outcome']:<22} {r['label'][:48]:<48} S1 {float(r['S1']):.2f} "
-                             f"ST {float(r['ST']):.2f}")
-    if (out / "rules.txt").exists():
-        lines += ["  " + x for x in (out / "rules.txt").read_text().splitlines() if x.strip()]
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- CLI wiring
-
-
-def add_experiment_parser(sub) -> None:
-    """Register `alignsim experiment` and `alignsim report` on an argparse subparsers object."""
-    import argparse
-    e = sub.add_parser("experiment", help="run an experiment file: comparisons, sweeps, sensitivity, discovery",
-                       formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Run the analyses of an experiment file (experiments/*.toml) and write, into --out:\n"
-                                   "  manifest.json  outcomes.csv  compare.csv  sweep.csv  sobol.csv  prim.csv\n"
-                                   "  rules.txt  samples.npz  figures/ (PNG and SVG)\n"
-                                   "`alignsim plot DIR` redraws the figures; `alignsim report DIR` writes report.html.")
-    e.add_argument("file", type=Path, metavar="FILE.toml")
-    e.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
-    e.add_argument("--overwrite", action="store_true", help="replace an existing result folder")
-    e.add_argument("--runs", type=int, default=None, help="runs per scenario or point (default: the file's)")
-    e.add_argument("--workers", type=int, default=None, help="worker processes (default: in process for small "
-                   "experiments, all cores for large ones)")
-    e.add_argument("--quiet", action="store_true", help="no progress bar")
-    r = sub.add_parser("report", help="write DIR/report.html: a self-contained briefing of a result folder")
-    r.add_argument("folder", type=Path, metavar="DIR")
-
-
-def cmd_experiment(args) -> int:
-    return experiment_main(args.file, args.out, args.overwrite, args.quiet, args.runs, args.workers)
-
-
-def cmd_report(args) -> int:
-    from sim.report.html import report_main
-    return report_main(args.folder)
 
 
 def is_experiment(folder) -> bool:
