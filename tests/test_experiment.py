@@ -13,6 +13,7 @@ import pytest
 
 from helpers import ROOT, write_scenario
 from sim.apps.experiment import experiment_main
+from sim.experiments import runners
 from sim.experiments import spec as experiment
 from sim import scenario
 from sim.core.pairs import mutual
@@ -302,15 +303,15 @@ def test_runs_override_and_chunk_invariance(tmp_path):
     path = make_toy(tmp_path, analyses='[[analyses]]\ntype = "compare"\n', runs=50)
     exp = experiment.load(path, runs=2500)
     assert exp.analyses[0].runs == 2500
-    ctx = experiment._Ctx(__import__("sim.engine.executor", fromlist=["InProcess"]).InProcess())
+    ctx = runners.RunContext(__import__("sim.engine.executor", fromlist=["InProcess"]).InProcess())
     outs = [exp.outcomes["ab_end"]]
-    v1, s1 = experiment.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
-    old = experiment.CHUNK
+    v1, s1 = runners.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
+    old = runners.CHUNK
     try:
-        experiment.CHUNK = 700
-        v2, s2 = experiment.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
+        runners.CHUNK = 700
+        v2, s2 = runners.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
     finally:
-        experiment.CHUNK = old
+        runners.CHUNK = old
     np.testing.assert_array_equal(v1["ab_end"].value, v2["ab_end"].value)
     np.testing.assert_array_equal(s1, s2)
 

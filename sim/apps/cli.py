@@ -257,7 +257,7 @@ def _get(data, key):
 
 
 def cmd_plot(args) -> int:
-    from sim.experiments.spec import is_experiment
+    from sim.experiments.writers import is_experiment
     from sim.figures.run import draw_figures
     folder = args.folder
     if is_experiment(folder):

@@ -13,7 +13,8 @@ import csv
 import sys
 from pathlib import Path
 
-from sim.experiments.spec import Experiment, load, prepare_folder, run
+from sim.experiments.main import prepare_folder, run
+from sim.experiments.spec import Experiment, load
 
 
 def add_experiment_parser(sub) -> None:
@@ -53,7 +54,7 @@ def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False
 def run_experiment(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "experiment"),
                    figures: bool = True, workers: int | None = None, backend: str = "auto") -> dict:
     """Run every analysis of `exp` into `out` and, unless `figures` is False, draw its figures;
-    returns the manifest (see sim.experiments.spec.run)."""
+    returns the manifest (see sim.experiments.main.run)."""
     # imported here, not at the top: matplotlib takes a second to load, and `alignsim --help`
     # builds this command's parser
     from sim.figures.experiment import plot_experiment

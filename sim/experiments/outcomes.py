@@ -40,7 +40,7 @@ from sim.scenario.schema import Table, check_ident, close_matches, parse_month
 
 MEASURES = ("mutual", "directed", "time_above", "first_crossing", "same_coalition")
 FIELDS = ("name", "label", "pair", "group", "measure", "at", "from", "above", "below")
-_NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")   # names of files and columns
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ def parse_outcome(t: Table, scenarios: dict) -> Outcome:
     """One [[outcomes]] table, checked against every scenario of the experiment
     (scenarios: label -> sim.scenario.Scenario)."""
     name = t.string("name")
-    if not name or not set(name) <= _NAME_OK or name[0].isdigit():
+    if not name or not set(name) <= NAME_CHARS or name[0].isdigit():
         raise ScenarioError(t.file, t.at("name"), name,
                             "a name of lower-case letters, digits and _ (used in file and column names)")
     label = t.string("label", default="")
