@@ -21,7 +21,8 @@ from sim.analysis.coalitions import same_coalition_probability, wilson_interval
 from sim.engine.ensemble import run_ensemble
 from sim.core.errors import ScenarioError
 from sim.figures.experiment import plot_experiment
-from sim.experiments.outcomes import Values, newcombe_paired, paired_difference
+from sim.experiments.outcomes import Values
+from sim.experiments.summaries import newcombe_paired, paired_difference
 
 SEED = 7
 CLASH = """

@@ -24,9 +24,10 @@ import numpy as np
 from sim.analysis.discovery import prim, rules
 from sim.analysis.sensitivity import sobol
 from sim.experiments.analyses import Compare, Discovery, Sensitivity, Sweep
-from sim.experiments.outcomes import Values, paired_difference, summarize, summarize_points
+from sim.experiments.outcomes import Values
 from sim.experiments.sampling import analysis_rng, run_values, sample_points
 from sim.experiments.spec import Experiment
+from sim.experiments.summaries import paired_difference, summarize, summarize_points
 from sim.experiments.writers import OUTCOME_HEADER, QUANTILES, Results, cell, summary_cells
 
 CHUNK = 2000   # runs per chunk: about 70 MB of arrays for a five-actor, four-year scenario

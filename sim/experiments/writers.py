@@ -29,8 +29,9 @@ import numpy as np
 
 from sim.engine.manifest import versions
 from sim.experiments.analyses import Compare
-from sim.experiments.outcomes import Summary, Values
+from sim.experiments.outcomes import Values
 from sim.experiments.spec import Experiment
+from sim.experiments.summaries import Summary
 
 QCOLS = ("q05", "q25", "q50", "q75", "q95")
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
