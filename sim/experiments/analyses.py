@@ -34,7 +34,13 @@ class Analysis:
     fields: ClassVar[tuple[str, ...]] = ()
 
     def to_dict(self) -> dict:
-        """The analysis as JSON-ready data for manifest.json: tuples become lists."""
+        """The analysis as JSON-ready data for manifest.json.
+
+        Returns
+        -------
+        dict
+            ``type`` and every field; parameters as dicts, tuples as lists.
+        """
         out = {"type": self.type}
         for k, v in self.__dict__.items():
             if k == "parameters":
@@ -256,6 +262,18 @@ def parse_analysis(t: Table, scenarios: dict, outcomes: dict, base_runs: int, ru
 
 def check_name(t: Table, key: str, default=None) -> str:
     """Read a name that names files: lower-case letters, digits and ``_``.
+
+    Parameters
+    ----------
+    t : sim.scenario.schema.Table
+    key : str
+        The key holding the name.
+    default : str, optional
+        The name when the key is absent; without it, the key is required.
+
+    Returns
+    -------
+    str
 
     Raises
     ------

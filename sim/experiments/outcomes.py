@@ -96,17 +96,12 @@ class Outcome:
             return "probability"
         return "months" if self.measure == "time_above" else "alignment"
 
-    @property
-    def pair(self) -> tuple[str, str]:
-        """The pair whose colour the outcome takes in figures (the first two actors)."""
-        return self.actors[0], self.actors[1]
-
-    def step(self, start: tuple[int, int], steps: int) -> int:
-        """The step `at` names in a scenario starting in month `start` with `steps` steps."""
+    def _step(self, start: tuple[int, int], steps: int) -> int:
+        """The step `at` names in a scenario that starts in month `start` and has `steps` steps."""
         return steps if self.at == "end" else _month_step(self.at, start)
 
-    def from_step(self, start: tuple[int, int]) -> int:
-        """The first step counted: `start`'s step, and never step 0 (default: step 1)."""
+    def _from_step(self, start: tuple[int, int]) -> int:
+        """The first step time_above and first_crossing count: that of `from`, at least 1."""
         return 1 if self.start is None else max(1, _month_step(self.start, start))
 
     def describe(self, names: dict, end: str = "the horizon") -> str:
@@ -158,7 +153,13 @@ class Outcome:
         return f"{subject} {cmp} {when}".replace("  ", " ")
 
     def to_dict(self) -> dict:
-        """The outcome as JSON-ready data for manifest.json, with `binary` and `unit`."""
+        """The outcome as JSON-ready data for manifest.json.
+
+        Returns
+        -------
+        dict
+            The fields (`start` as ``"from"``), `binary` and `unit`.
+        """
         return {"name": self.name, "actors": list(self.actors), "group": self.group,
                 "measure": self.measure, "at": self.at, "above": self.above, "below": self.below,
                 "from": self.start, "label": self.label, "binary": self.binary, "unit": self.unit}
@@ -181,7 +182,7 @@ class Outcome:
         scen = ensemble.scenario
         ids = list(scen.actor_ids)
         idx = [ids.index(a) for a in self.actors]
-        t = self.step(scen.start, ensemble.steps)
+        t = self._step(scen.start, ensemble.steps)
         a = ensemble.arrays["alignment"]
         if self.measure == "same_coalition":
             from sim.analysis.coalitions import coalition_structure
@@ -193,7 +194,7 @@ class Outcome:
             if self.threshold is None:
                 return Values(x, None)
             return Values(x, self._side(x))
-        t0 = self.from_step(scen.start)
+        t0 = self._from_step(scen.start)
         x = _series(a[:, : t + 1], idx, False)            # (R, t+1) steps 0..t
         hit = self._side(x)
         if self.measure == "time_above":
@@ -227,7 +228,13 @@ class Values:
     event: np.ndarray | None
 
     def target(self) -> np.ndarray:
-        """What analyses average: the event as 0/1, else the value."""
+        """What analyses average.
+
+        Returns
+        -------
+        ndarray of shape (R,), float64
+            The event as 0/1 for yes/no outcomes, else the value.
+        """
         return self.event.astype(np.float64) if self.event is not None else self.value
 
 

@@ -104,6 +104,18 @@ def flatten(d: dict, prefix: str = "") -> list[tuple[str, object]]:
     TOML lets a file write ``"actors.china.resolve" = v`` or ``actors.china.resolve = v``; the
     second arrives as nested tables. Both give the same key path here.
 
+    Parameters
+    ----------
+    d : dict
+        A parsed TOML table.
+    prefix : str
+        Prepended to every key path (the path of `d` itself, with a trailing dot).
+
+    Returns
+    -------
+    list of (str, object)
+        In the table's order.
+
     Examples
     --------
     >>> flatten({"actors": {"china": {"resolve": [0.2, 0.8]}}, "relations.a.b": [0, 1]})

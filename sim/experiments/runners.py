@@ -52,7 +52,13 @@ class RunContext:
     timings: dict = field(default_factory=dict)
 
     def progress(self, n: int) -> None:
-        """Advance the progress bar by `n` run-steps."""
+        """Advance the progress bar.
+
+        Parameters
+        ----------
+        n : int
+            Run-steps just done.
+        """
         if self.bar is not None:
             self.bar.update(n)
 
@@ -192,8 +198,18 @@ def _run_points(exp, an, k, w, ctx, names):
 
 
 def run_sweep(exp: Experiment, an: Sweep, k: int, w: Results, ctx: RunContext) -> None:
-    """Run a sweep: every outcome at every point, a row of sweep.csv each (arguments as for
-    `run_compare`)."""
+    """Run a sweep: every outcome at every point, a row of sweep.csv each.
+
+    Parameters
+    ----------
+    exp : Experiment
+    an : Sweep
+    k : int
+        The analysis's position in the experiment: it seeds the points.
+    w : Results
+        Gets rows of outcomes.csv and sweep.csv, the points and every run's values.
+    ctx : RunContext
+    """
     values, _, out = _run_points(exp, an, k, w, ctx, an.outcomes)
     rows = []
     for o in an.outcomes:
@@ -206,8 +222,20 @@ def run_sweep(exp: Experiment, an: Sweep, k: int, w: Results, ctx: RunContext) -
 
 
 def run_sensitivity(exp: Experiment, an: Sensitivity, k: int, w: Results, ctx: RunContext) -> None:
-    """Run a sensitivity analysis: Sobol' indices of each outcome's per-point mean, rows of
-    sobol.csv (arguments as for `run_compare`).
+    """Run a sensitivity analysis: Sobol' indices of each outcome's per-point mean.
+
+    Parameters
+    ----------
+    exp : Experiment
+    an : Sensitivity
+    k : int
+        The analysis's position in the experiment: it seeds the design and the bootstrap.
+    w : Results
+        Gets rows of outcomes.csv and sobol.csv, the points and every run's values.
+    ctx : RunContext
+
+    Notes
+    -----
 
     A point's value is the mean of its runs. The noise left in that mean (the runs' variance
     within a point, divided by the runs per point) goes to the estimator, so that sobol.csv
@@ -231,8 +259,19 @@ def run_sensitivity(exp: Experiment, an: Sensitivity, k: int, w: Results, ctx: R
 
 
 def run_discovery(exp: Experiment, an: Discovery, k: int, w: Results, ctx: RunContext) -> None:
-    """Run scenario discovery: PRIM on every run as a case; rows of prim.csv and prim_box.csv and
-    a block of rules.txt (arguments as for `run_compare`)."""
+    """Run scenario discovery: PRIM, with every run as a case.
+
+    Parameters
+    ----------
+    exp : Experiment
+    an : Discovery
+    k : int
+        The analysis's position in the experiment: it seeds the points.
+    w : Results
+        Gets rows of outcomes.csv, prim.csv and prim_box.csv, a block of rules.txt, the points
+        and every run's values.
+    ctx : RunContext
+    """
     values, _, out = _run_points(exp, an, k, w, ctx, (an.outcome,))
     t0 = time.perf_counter()
     x = np.repeat(values, an.runs, axis=0)
@@ -272,8 +311,17 @@ RUNNERS = {"compare": run_compare, "sweep": run_sweep, "sensitivity": run_sensit
 
 
 def total_run_steps(exp: Experiment) -> int:
-    """Run-steps of the whole experiment (runs times steps, summed): the progress bar's total,
-    and what `sim.engine.executor.make` sizes the executor by."""
+    """The run-steps of a whole experiment: runs times steps, summed over its ensembles.
+
+    Parameters
+    ----------
+    exp : Experiment
+
+    Returns
+    -------
+    int
+        The progress bar's total, and the work `sim.engine.executor.make` chooses a backend by.
+    """
     total = 0
     for an in exp.analyses:
         if isinstance(an, Compare):

@@ -77,8 +77,16 @@ class Results:
         self.arrays: dict[str, np.ndarray] = {}
 
     def store(self, prefix: str, values: dict[str, Values]) -> None:
-        """Keep every run's values for samples.npz, as ``{prefix}__{outcome}__value`` (float32)
-        and, for yes/no outcomes, ``{prefix}__{outcome}__event`` (int8)."""
+        """Keep every run's values for samples.npz.
+
+        Parameters
+        ----------
+        prefix : str
+            The analysis name, and for comparisons ``{analysis}__{scenario}``.
+        values : dict
+            Outcome name -> `Values`; stored as ``{prefix}__{outcome}__value`` (float32) and,
+            for yes/no outcomes, ``{prefix}__{outcome}__event`` (int8).
+        """
         for name, v in values.items():
             self.arrays[f"{prefix}__{name}__value"] = v.value.astype(np.float32)
             if v.event is not None:
@@ -86,10 +94,19 @@ class Results:
 
 
 def cell(x, digits: int = 6) -> str:
-    """A number as a table cell: `digits` significant digits, empty for None, NaN or infinity.
+    """A number as a table cell.
 
-    Values within 1e-12 of zero are written as 0, so that rounding residues do not show as
-    ``-1.4e-17``.
+    Parameters
+    ----------
+    x : float or None
+    digits : int
+        Significant digits.
+
+    Returns
+    -------
+    str
+        Empty for None, NaN or infinity; ``0`` within 1e-12 of zero, so that rounding residues
+        do not show as ``-1.4e-17``.
 
     Examples
     --------
@@ -102,7 +119,17 @@ def cell(x, digits: int = 6) -> str:
 
 
 def summary_cells(s: Summary) -> list:
-    """The cells of a summary, in the columns ``kind`` to ``median`` of outcomes.csv."""
+    """The cells of a summary in a table row.
+
+    Parameters
+    ----------
+    s : Summary
+
+    Returns
+    -------
+    list
+        In the columns ``kind`` to ``median`` of outcomes.csv.
+    """
     return [s.kind, cell(s.estimate), cell(s.low), cell(s.high), "" if s.count is None else s.count, s.n,
             cell(s.median)]
 
@@ -213,16 +240,32 @@ def manifest_base(exp: Experiment, command) -> dict:
 
 
 def write_manifest(out: Path, manifest: dict) -> None:
-    """Write ``out/manifest.json`` through a temporary file, so a reader never sees half of one."""
+    """Write ``out/manifest.json``, through a temporary file so a reader never sees half of one.
+
+    Parameters
+    ----------
+    out : Path
+        The result folder.
+    manifest : dict
+        As from `manifest_base`, with what the run added.
+    """
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
     tmp.replace(out / "manifest.json")
 
 
 def is_experiment(folder) -> bool:
-    """Whether `folder` holds an experiment's results (its manifest says kind "experiment").
+    """Whether a folder holds an experiment's results.
 
-    Returns False for a folder without a readable manifest, and for a run folder.
+    Parameters
+    ----------
+    folder : str or Path
+
+    Returns
+    -------
+    bool
+        True when its manifest.json says kind "experiment"; False for a run folder and for a
+        folder without a readable manifest.
     """
     try:
         return json.loads((Path(folder) / "manifest.json").read_text()).get("kind") == "experiment"
