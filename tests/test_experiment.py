@@ -392,13 +392,13 @@ def test_shipped_experiments_validate():
 
 
 def test_cli_experiment_errors_are_one_line(tmp_path, capsys):
-    """Through `alignsim experiment` once the command is wired into sim/cli.py."""
+    """Through `alignsim experiment` once the command is wired into sim/apps/cli.py."""
     from sim.apps.cli import build_parser, main
     try:
         build_parser().parse_args(["experiment", "x.toml"])
     except SystemExit:
         capsys.readouterr()
-        pytest.skip("`alignsim experiment` is not wired into sim/cli.py yet")
+        pytest.skip("`alignsim experiment` is not wired into sim/apps/cli.py yet")
     path = make_toy(tmp_path, analyses=SWEEP.format(params='"actors.c.resolv" = [0.1, 0.5]'))
     rc = main(["experiment", str(path), "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
@@ -421,7 +421,7 @@ def test_cli_plot_and_report_on_an_experiment_folder(toy, capsys):
         build_parser().parse_args(["report", "x"])
     except SystemExit:
         capsys.readouterr()
-        pytest.skip("`alignsim report` is not wired into sim/cli.py yet")
+        pytest.skip("`alignsim report` is not wired into sim/apps/cli.py yet")
     _, out = toy
     before = {p.name: p.read_bytes() for p in (out / "figures").iterdir()}
     assert main(["plot", str(out)]) == 0
