@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from helpers import ROOT, write_scenario
+from sim.apps.experiment import experiment_main
+from sim.experiments import runners
 from sim.experiments import spec as experiment
 from sim import scenario
 from sim.core.pairs import mutual
@@ -19,7 +21,8 @@ from sim.analysis.coalitions import same_coalition_probability, wilson_interval
 from sim.engine.ensemble import run_ensemble
 from sim.core.errors import ScenarioError
 from sim.figures.experiment import plot_experiment
-from sim.experiments.outcomes import Values, newcombe_paired, paired_difference
+from sim.experiments.outcomes import Values
+from sim.experiments.summaries import newcombe_paired, paired_difference
 
 SEED = 7
 CLASH = """
@@ -160,7 +163,7 @@ def toy(tmp_path_factory):
     folder = tmp_path_factory.mktemp("toy")
     path = make_toy(folder)
     out = folder / "out"
-    assert experiment.experiment_main(path, out, quiet=True) == 0
+    assert experiment_main(path, out, quiet=True) == 0
     return path, out
 
 
@@ -293,7 +296,7 @@ def test_plot_experiment_redraws_identical_figures(toy):
 def test_existing_folder_needs_overwrite(toy, tmp_path):
     path, out = toy
     with pytest.raises(ScenarioError, match="--overwrite"):
-        experiment.experiment_main(path, out, quiet=True)
+        experiment_main(path, out, quiet=True)
 
 
 def test_runs_override_and_chunk_invariance(tmp_path):
@@ -301,15 +304,15 @@ def test_runs_override_and_chunk_invariance(tmp_path):
     path = make_toy(tmp_path, analyses='[[analyses]]\ntype = "compare"\n', runs=50)
     exp = experiment.load(path, runs=2500)
     assert exp.analyses[0].runs == 2500
-    ctx = experiment._Ctx(__import__("sim.engine.executor", fromlist=["InProcess"]).InProcess())
+    ctx = runners.RunContext(__import__("sim.engine.executor", fromlist=["InProcess"]).InProcess())
     outs = [exp.outcomes["ab_end"]]
-    v1, s1 = experiment.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
-    old = experiment.CHUNK
+    v1, s1 = runners.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
+    old = runners.CHUNK
     try:
-        experiment.CHUNK = 700
-        v2, s2 = experiment.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
+        runners.CHUNK = 700
+        v2, s2 = runners.evaluate(exp.scenarios["base"], 2500, SEED, outs, ctx, None, (("a", "b"),))
     finally:
-        experiment.CHUNK = old
+        runners.CHUNK = old
     np.testing.assert_array_equal(v1["ab_end"].value, v2["ab_end"].value)
     np.testing.assert_array_equal(s1, s2)
 
@@ -389,13 +392,13 @@ def test_shipped_experiments_validate():
 
 
 def test_cli_experiment_errors_are_one_line(tmp_path, capsys):
-    """Through `alignsim experiment` once the command is wired into sim/cli.py."""
+    """Through `alignsim experiment` once the command is wired into sim/apps/cli.py."""
     from sim.apps.cli import build_parser, main
     try:
         build_parser().parse_args(["experiment", "x.toml"])
     except SystemExit:
         capsys.readouterr()
-        pytest.skip("`alignsim experiment` is not wired into sim/cli.py yet")
+        pytest.skip("`alignsim experiment` is not wired into sim/apps/cli.py yet")
     path = make_toy(tmp_path, analyses=SWEEP.format(params='"actors.c.resolv" = [0.1, 0.5]'))
     rc = main(["experiment", str(path), "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
@@ -418,7 +421,7 @@ def test_cli_plot_and_report_on_an_experiment_folder(toy, capsys):
         build_parser().parse_args(["report", "x"])
     except SystemExit:
         capsys.readouterr()
-        pytest.skip("`alignsim report` is not wired into sim/cli.py yet")
+        pytest.skip("`alignsim report` is not wired into sim/apps/cli.py yet")
     _, out = toy
     before = {p.name: p.read_bytes() for p in (out / "figures").iterdir()}
     assert main(["plot", str(out)]) == 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.apps.experiment import run_experiment
 from sim.experiments import spec as experiment
 from sim.apps.cli import main
 from sim.core.errors import ScenarioError
@@ -89,7 +90,7 @@ parameters = { "relations.a.b" = [-0.2, 0.6], "actors.c.resolve" = [0.2, 0.8] }
 """
     path = make_toy(folder, analyses=analyses, runs=200)
     out = folder / "out"
-    experiment.run(experiment.load(path), out, quiet=True)
+    run_experiment(experiment.load(path), out, quiet=True)
     return out
 
 

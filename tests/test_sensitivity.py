@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.apps.experiment import run_experiment
 from sim.experiments import spec as experiment
 from sim.analysis.sensitivity import estimators, ishigami, saltelli_design, sobol, split
 from test_experiment import make_toy
@@ -94,7 +95,7 @@ parameters = { "relations.a.b" = [-0.6, 0.6], "actors.c.resolve" = [0.1, 0.9] }
     (tmp_path / "base.toml").write_text((tmp_path / "base.toml").read_text().replace("hazard = 0.15", "hazard = 0.0"))
     out = tmp_path / "out"
     exp = experiment.load(path)
-    experiment.run(exp, out, quiet=True, figures=False)
+    run_experiment(exp, out, quiet=True, figures=False)
     with (out / "sobol.csv").open() as fh:
         rows = {r["parameter"]: r for r in csv.DictReader(fh)}
     rel, res = rows["relations.a.b"], rows["actors.c.resolve"]

@@ -60,7 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"alignsim {_version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    # the order here is the order `alignsim --help` lists the commands in
+    from sim.apps.experiment import add_experiment_parser
+    for add in (_add_run, _add_list, _add_show, _add_plot, _add_landscape, add_experiment_parser, _add_report,
+                _add_dashboard, _add_validate):
+        add(sub)
+    return p
 
+
+def _add_run(sub) -> None:
     r = sub.add_parser("run", help="run a scenario's Monte Carlo ensemble and write a result folder",
                        formatter_class=argparse.RawDescriptionHelpFormatter, description=textwrap.dedent("""\
         Run an ensemble of a scenario and write, into --out:
@@ -103,18 +111,26 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.add_argument("--dir", default=None, help="folder of named scenarios (default ./scenarios)")
 
+
+def _add_list(sub) -> None:
     ls = sub.add_parser("list", help="list the scenarios in a folder")
     ls.add_argument("--dir", default="scenarios", help="folder (default ./scenarios)")
 
+
+def _add_show(sub) -> None:
     sh = sub.add_parser("show", help="print a scenario's resolved parameters as tables")
     sh.add_argument("scenario", metavar="SCENARIO")
     sh.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
     sh.add_argument("--keys", action="store_true", help="list every key --set accepts")
     sh.add_argument("--dir", default=None)
 
+
+def _add_plot(sub) -> None:
     pl = sub.add_parser("plot", help="redraw the figures of a result folder without re-running")
     pl.add_argument("folder", type=Path, metavar="DIR")
 
+
+def _add_landscape(sub) -> None:
     la = sub.add_parser("landscape", help="landscape theory (Axelrod & Bennett 1993): coalitions by energy",
                         description="Rank two-coalition configurations by energy E = sum_{i<j} s_i s_j p_ij d_ij "
                                     "(unordered pairs), mark local minima and show each actor's frustration. "
@@ -122,9 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     la.add_argument("file", type=Path, metavar="FILE.toml")
     la.add_argument("--json", action="store_true", help="machine-readable output")
     la.add_argument("--top", type=int, default=None, help="show only the K lowest-energy configurations")
-    from sim.experiments.spec import add_experiment_parser
-    add_experiment_parser(sub)
 
+
+def _add_report(sub) -> None:
+    r = sub.add_parser("report", help="write DIR/report.html: a self-contained briefing of a result folder")
+    r.add_argument("folder", type=Path, metavar="DIR")
+
+
+def _add_dashboard(sub) -> None:
     from sim.apps.dashboard import add_arguments as dashboard_arguments
     db = sub.add_parser("dashboard", help="serve the interactive page in a browser (127.0.0.1 only)",
                         description="Serve a page on 127.0.0.1 to change actor parameters and shocks and watch a "
@@ -132,12 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "scenario file. Needs the dashboard extra: pip install 'alignsim[dashboard]'.")
     dashboard_arguments(db)
 
+
+def _add_validate(sub) -> None:
     va = sub.add_parser("validate", help="check the flagship scenarios against stylized facts (docs/VALIDATION.md)",
                         description="Run baseline_2024 and june_war_pivot and check documented stylized facts of "
                                     "the 2024-2025 case; prints PASS/FAIL with the measured figures; exit 1 on a failure.")
     va.add_argument("--seed", type=int, default=20250613)
     va.add_argument("--runs", type=_positive(int), default=500)
-    return p
 
 
 def _version() -> str:
@@ -235,7 +257,7 @@ def _get(data, key):
 
 
 def cmd_plot(args) -> int:
-    from sim.experiments.spec import is_experiment
+    from sim.experiments.writers import is_experiment
     from sim.figures.run import draw_figures
     folder = args.folder
     if is_experiment(folder):
@@ -267,16 +289,17 @@ def cmd_dashboard(args) -> int:
 
 
 def cmd_experiment(args) -> int:
-    from sim.experiments.spec import cmd_experiment as run
-    return run(args)
+    from sim.apps.experiment import experiment_main
+    return experiment_main(args.file, args.out, args.overwrite, args.quiet, args.runs, args.workers)
 
 
 def cmd_report(args) -> int:
-    from sim.experiments.spec import cmd_report as run
-    return run(args)
+    from sim.report.html import report_main
+    return report_main(args.folder)
 
 
-COMMANDS = {"dashboard": cmd_dashboard, "experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate, "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
+COMMANDS = {"dashboard": cmd_dashboard, "experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate,
+            "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
 
 
 def main(argv=None) -> int:

@@ -24,36 +24,56 @@ the group's pairs; `directed` is A_ij, from the first actor of the pair toward t
 
 `from` (optional, time_above and first_crossing) is the first month counted (default: the
 month after the start). Everything is vectorized over runs: one numpy expression per outcome
-on the ensemble's (R, T+1, N, N) alignment array.
+on the ensemble's (R, T+1, N, N) alignment array. `sim.experiments.summaries` turns the
+per-run values into probabilities and means with intervals.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.stats import Z95, Difference, newcombe_paired, wilson_interval
 from sim.core.errors import ScenarioError
 from sim.scenario.schema import Table, check_ident, close_matches, parse_month
 
 MEASURES = ("mutual", "directed", "time_above", "first_crossing", "same_coalition")
 FIELDS = ("name", "label", "pair", "group", "measure", "at", "from", "above", "below")
-_NAME_OK = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")   # names of files and columns
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """A question asked of every run, as one ``[[outcomes]]`` table declares it.
+
+    Parameters
+    ----------
+    name : str
+        Names columns and arrays.
+    actors : tuple of str
+        The pair (two actors, in order for ``directed``) or the group.
+    group : bool
+        Declared as ``group = [...]`` rather than ``pair = [a, b]``.
+    measure : {"mutual", "directed", "time_above", "first_crossing", "same_coalition"}
+    at : str
+        ``"end"`` (the scenario's horizon) or a month ``"YYYY-MM"``.
+    above, below : float, optional
+        The threshold, at most one of them; it makes ``mutual`` and ``directed`` yes/no.
+    start : str, optional
+        ``from``: the first month ``time_above`` and ``first_crossing`` count.
+    label : str
+        Display text; when empty, `describe` writes one.
+    """
+
     name: str
     actors: tuple[str, ...]
-    group: bool                 # declared as group = [...] (else pair = [a, b])
+    group: bool
     measure: str
-    at: str                     # "end" or "YYYY-MM"
+    at: str
     above: float | None = None
     below: float | None = None
-    start: str | None = None    # `from`: first month counted by time_above / first_crossing
-    label: str = ""             # display text; generated when empty
+    start: str | None = None
+    label: str = ""
 
     @property
     def binary(self) -> bool:
@@ -66,27 +86,48 @@ class Outcome:
 
     @property
     def threshold(self) -> float | None:
+        """`above` or `below`, whichever is given; None without a threshold."""
         return self.above if self.above is not None else self.below
 
     @property
     def unit(self) -> str:
+        """What the value counts: "probability", "months" or "alignment"."""
         if self.binary:
             return "probability"
         return "months" if self.measure == "time_above" else "alignment"
 
-    @property
-    def pair(self) -> tuple[str, str]:
-        """The pair whose colour the outcome takes in figures (the first two actors)."""
-        return self.actors[0], self.actors[1]
-
-    def step(self, start: tuple[int, int], steps: int) -> int:
+    def _step(self, start: tuple[int, int], steps: int) -> int:
+        """The step `at` names in a scenario that starts in month `start` and has `steps` steps."""
         return steps if self.at == "end" else _month_step(self.at, start)
 
-    def from_step(self, start: tuple[int, int]) -> int:
+    def _from_step(self, start: tuple[int, int]) -> int:
+        """The first step time_above and first_crossing count: that of `from`, at least 1."""
         return 1 if self.start is None else max(1, _month_step(self.start, start))
 
     def describe(self, names: dict, end: str = "the horizon") -> str:
-        """Plain words, e.g. 'Iran–China mutual alignment above 0.5 in 2028-01'."""
+        """The outcome in plain words, for tables, figures and the report.
+
+        Parameters
+        ----------
+        names : dict
+            Display names of actors, by id.
+        end : str
+            What ``at = "end"`` means, e.g. the scenarios' last month.
+
+        Returns
+        -------
+        str
+            `label` when given, else generated.
+
+        Examples
+        --------
+        >>> o = Outcome("bloc", ("iran", "china"), False, "mutual", "end", above=0.5)
+        >>> o.describe({"iran": "Iran", "china": "China"}, end="2028-01")
+        'Iran–China mutual alignment above 0.5 in 2028-01'
+        >>> names = {"iran": "Iran", "china": "China", "russia": "Russia"}
+        >>> Outcome("eurasia", ("iran", "china", "russia"), True, "same_coalition", "end").describe(names)
+        'Iran, China and Russia in one coalition in the horizon'
+        """
         if self.label:
             return self.label
         who = [names.get(a, a) for a in self.actors]
@@ -112,6 +153,13 @@ class Outcome:
         return f"{subject} {cmp} {when}".replace("  ", " ")
 
     def to_dict(self) -> dict:
+        """The outcome as JSON-ready data for manifest.json.
+
+        Returns
+        -------
+        dict
+            The fields (`start` as ``"from"``), `binary` and `unit`.
+        """
         return {"name": self.name, "actors": list(self.actors), "group": self.group,
                 "measure": self.measure, "at": self.at, "above": self.above, "below": self.below,
                 "from": self.start, "label": self.label, "binary": self.binary, "unit": self.unit}
@@ -119,11 +167,22 @@ class Outcome:
     # ---------------------------------------------------------------- evaluation
 
     def evaluate(self, ensemble) -> "Values":
-        """Per-run value (R,) float64 and, for yes/no outcomes, the event (R,) bool."""
+        """The outcome on every run of an ensemble.
+
+        Parameters
+        ----------
+        ensemble : sim.engine.ensemble.Ensemble
+            With the ``alignment`` array (R, T+1, N, N); its scenario names the actors.
+
+        Returns
+        -------
+        Values
+            The value (R,) float64 and, for yes/no outcomes, the event (R,) bool.
+        """
         scen = ensemble.scenario
         ids = list(scen.actor_ids)
         idx = [ids.index(a) for a in self.actors]
-        t = self.step(scen.start, ensemble.steps)
+        t = self._step(scen.start, ensemble.steps)
         a = ensemble.arrays["alignment"]
         if self.measure == "same_coalition":
             from sim.analysis.coalitions import coalition_structure
@@ -135,7 +194,7 @@ class Outcome:
             if self.threshold is None:
                 return Values(x, None)
             return Values(x, self._side(x))
-        t0 = self.from_step(scen.start)
+        t0 = self._from_step(scen.start)
         x = _series(a[:, : t + 1], idx, False)            # (R, t+1) steps 0..t
         hit = self._side(x)
         if self.measure == "time_above":
@@ -155,11 +214,27 @@ class Outcome:
 
 @dataclass
 class Values:
-    value: np.ndarray            # (R,) float64 (NaN: first_crossing never crossed)
-    event: np.ndarray | None     # (R,) bool for yes/no outcomes
+    """An outcome's value on each run.
+
+    Parameters
+    ----------
+    value : ndarray of shape (R,), float64
+        The statistic; NaN where ``first_crossing`` never crossed.
+    event : ndarray of shape (R,), bool, or None
+        Whether the event happened, for yes/no outcomes.
+    """
+
+    value: np.ndarray
+    event: np.ndarray | None
 
     def target(self) -> np.ndarray:
-        """What analyses average: the event as 0/1, else the value."""
+        """What analyses average.
+
+        Returns
+        -------
+        ndarray of shape (R,), float64
+            The event as 0/1 for yes/no outcomes, else the value.
+        """
         return self.event.astype(np.float64) if self.event is not None else self.value
 
 
@@ -181,10 +256,28 @@ def _month_step(month: str, start: tuple[int, int]) -> int:
 
 
 def parse_outcome(t: Table, scenarios: dict) -> Outcome:
-    """One [[outcomes]] table, checked against every scenario of the experiment
-    (scenarios: label -> sim.scenario.Scenario)."""
+    """Read one ``[[outcomes]]`` table, checked against every scenario of the experiment.
+
+    Parameters
+    ----------
+    t : sim.scenario.schema.Table
+        The table, with its key path (``outcomes[k]``) for error messages.
+    scenarios : dict
+        Label -> `sim.scenario.Scenario`: the actors must be in all of them, and the months
+        within each one's span.
+
+    Returns
+    -------
+    Outcome
+
+    Raises
+    ------
+    ScenarioError
+        On an unknown key, a bad name or measure, an actor missing from a scenario, a month
+        outside a scenario, or a threshold the measure does not take (or lacks).
+    """
     name = t.string("name")
-    if not name or not set(name) <= _NAME_OK or name[0].isdigit():
+    if not name or not set(name) <= NAME_CHARS or name[0].isdigit():
         raise ScenarioError(t.file, t.at("name"), name,
                             "a name of lower-case letters, digits and _ (used in file and column names)")
     label = t.string("label", default="")
@@ -251,7 +344,29 @@ def _parse_at(t: Table, key: str, scenarios: dict, default):
 
 
 def check_names(names, outcomes: dict, file, path: str, binary_only: bool = False) -> tuple[str, ...]:
-    """A list of outcome names, each declared in [[outcomes]]."""
+    """Check outcome names an analysis refers to.
+
+    Parameters
+    ----------
+    names : str or list of str
+        As written in the file; a single name stands for a list of one.
+    outcomes : dict
+        The declared outcomes, by name.
+    file, path
+        The file and key path, for error messages.
+    binary_only : bool
+        Accept yes/no outcomes only.
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    ScenarioError
+        On an empty list, an undeclared name (naming the nearest ones), or a numeric outcome
+        where `binary_only`.
+    """
     if isinstance(names, str):
         names = [names]
     if not isinstance(names, list) or not names:
@@ -266,55 +381,3 @@ def check_names(names, outcomes: dict, file, path: str, binary_only: bool = Fals
                                 "needs a yes/no outcome: give it a threshold (above/below), or use "
                                 "same_coalition or first_crossing")
     return tuple(names)
-
-
-# ------------------------------------------------------------------ summaries
-
-
-@dataclass(frozen=True)
-class Summary:
-    """A probability (yes/no outcome) or a mean (numeric outcome) with a 95% interval."""
-    kind: str          # "probability" | "mean"
-    estimate: float
-    low: float
-    high: float
-    n: int
-    count: int | None = None     # runs with the event
-    median: float | None = None  # numeric outcomes (first_crossing: median month among crossings)
-
-
-def summarize(v: Values) -> Summary:
-    if v.event is not None:
-        n, k = int(v.event.size), int(v.event.sum())
-        lo, hi = wilson_interval(k, n)
-        med = float(np.nanmedian(v.value)) if np.isfinite(v.value).any() else None
-        return Summary("probability", k / n if n else math.nan, lo, hi, n, k, med)
-    x = v.value[np.isfinite(v.value)]
-    n = int(x.size)
-    m = float(x.mean()) if n else math.nan
-    half = Z95 * float(x.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-    return Summary("mean", m, m - half, m + half, n, None, float(np.median(x)) if n else None)
-
-
-def summarize_points(v: Values, points: int) -> list[Summary]:
-    """One summary per point when runs are ordered r = point * runs_per_point + k."""
-    per = v.value.size // points
-    out = []
-    for p in range(points):
-        sl = slice(p * per, (p + 1) * per)
-        out.append(summarize(Values(v.value[sl], None if v.event is None else v.event[sl])))
-    return out
-
-
-def paired_difference(x: Values, base: Values) -> Difference:
-    """Paired by run (common random numbers). Yes/no: difference in proportions with
-    Newcombe's (1998) hybrid score interval for paired data (method 10); numbers: mean of
-    the per-run differences with a normal interval."""
-    if x.event is not None and base.event is not None:
-        return newcombe_paired(x.event, base.event)
-    ok = np.isfinite(x.value) & np.isfinite(base.value)
-    d = x.value[ok] - base.value[ok]
-    n = int(d.size)
-    m = float(d.mean()) if n else math.nan
-    half = Z95 * float(d.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-    return Difference(m, m - half, m + half, n, "mean of paired differences, normal 95% CI")
