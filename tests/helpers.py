@@ -15,6 +15,7 @@ import numpy as np
 import sim.scenario
 from sim.engine.ensemble import simulate
 from sim.model.compile import compile as compile_scenario
+from sim.analysis import coalitions as co
 from sim.scenario.toml_out import toml_literal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,3 +186,25 @@ def route(net, demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np
     scratch = np.empty((2, n_c, runs))
     routing.allocate(net.pref, 0, runs, left, remaining, scratch[0], scratch[1], flow)
     return demand - remaining.T, flow.T.copy()
+
+
+def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
+    """The Ishigami function on [-pi, pi]^3: S1 = (0.314, 0.442, 0), ST = (0.558, 0.442, 0.244)."""
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def same_coalition_probability(e, a: str, b: str, step, coalitions=None):
+    """Share of runs whose global-minimum structure puts a and b together, with a 95% Wilson interval.
+
+    `step` is an int (negative from the end) or a 'YYYY-MM' date. Pass `coalitions` to
+    reuse a computed structure (it must include the step)."""
+    t = co.step_of(e, step)
+    ids = list(e.scenario.actor_ids)
+    i, j = ids.index(a), ids.index(b)
+    if coalitions is None:
+        coalitions = co.coalition_structure(e, [t])
+    sides = coalitions.sides[:, coalitions.column(t)]
+    k = int((sides[:, i] == sides[:, j]).sum())
+    return co._proportion(k, sides.shape[0])
+
+

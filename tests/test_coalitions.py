@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from helpers import same_coalition_probability
 from sim import scenario
 from sim.core.pairs import mutual
 from sim.analysis import balance, landscape
@@ -68,7 +69,7 @@ def test_same_coalition_probability_agrees_with_direct_counts(ens):
     c = co.coalition_structure(ens)
     for a, b in [("iran", "china"), ("iran", "russia"), ("us", "israel"), ("iran", "us")]:
         for when in (18, "2025-12", -1):
-            pr = co.same_coalition_probability(ens, a, b, when)
+            pr = same_coalition_probability(ens, a, b, when)
             t = co.step_of(ens, when)
             sides = c.sides[:, t]
             k = int((sides[:, ids.index(a)] == sides[:, ids.index(b)]).sum())
@@ -76,7 +77,7 @@ def test_same_coalition_probability_agrees_with_direct_counts(ens):
             assert pr.p == pytest.approx(k / ens.runs)
             assert (pr.low, pr.high) == pytest.approx(co.wilson_interval(k, ens.runs))
             assert pr.low <= pr.p <= pr.high
-            assert pr == co.same_coalition_probability(ens, a, b, when, coalitions=c)
+            assert pr == same_coalition_probability(ens, a, b, when, coalitions=c)
 
 
 def test_frequent_structures_shares_sum_to_one(ens):

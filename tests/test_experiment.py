@@ -17,7 +17,8 @@ from sim.experiments import runners
 from sim.experiments import spec as experiment
 from sim import scenario
 from sim.core.pairs import mutual
-from sim.analysis.coalitions import same_coalition_probability, wilson_interval
+from helpers import same_coalition_probability
+from sim.core.stats import wilson_interval
 from sim.engine.ensemble import run_ensemble
 from sim.core.errors import ScenarioError
 from sim.figures.experiment import plot_experiment

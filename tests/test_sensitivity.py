@@ -11,7 +11,8 @@ from scipy import stats
 
 from sim.apps.experiment import run_experiment
 from sim.experiments import spec as experiment
-from sim.analysis.sensitivity import estimators, ishigami, saltelli_design, sobol, split
+from helpers import ishigami
+from sim.analysis.sensitivity import estimators, saltelli_design, sobol, split
 from test_experiment import make_toy
 
 S1_TRUE = np.array([0.3139, 0.4424, 0.0])

@@ -182,21 +182,6 @@ def _proportion(k: int, n: int) -> Proportion:
     return Proportion(k / n if n else float("nan"), lo, hi, int(k), int(n))
 
 
-def same_coalition_probability(e, a: str, b: str, step, coalitions: Coalitions | None = None) -> Proportion:
-    """Share of runs whose global-minimum structure puts a and b together, with a 95% Wilson interval.
-
-    `step` is an int (negative from the end) or a 'YYYY-MM' date. Pass `coalitions` to
-    reuse a computed structure (it must include the step)."""
-    t = step_of(e, step)
-    ids = list(e.scenario.actor_ids)
-    i, j = ids.index(a), ids.index(b)
-    if coalitions is None:
-        coalitions = coalition_structure(e, [t])
-    sides = coalitions.sides[:, coalitions.column(t)]
-    k = int((sides[:, i] == sides[:, j]).sum())
-    return _proportion(k, sides.shape[0])
-
-
 def frequent_structures(e, step, top: int | None = 5, coalitions: Coalitions | None = None, names=None):
     """[(label, code, Proportion)] of the most frequent structures at a step, most frequent first."""
     t = step_of(e, step)

@@ -149,8 +149,3 @@ def sobol(design: Design, y, bootstrap: int = 1000, confidence: float = 0.95, se
         lo1, lot = low[:d], low[d:]
         hi1, hit = high[:d], high[d:]
     return Sobol(s1, st, lo1, hi1, lot, hit, var, float(replicate_variance / var))
-
-
-def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
-    """The Ishigami function on [-pi, pi]^3: S1 = (0.314, 0.442, 0), ST = (0.558, 0.442, 0.244)."""
-    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
