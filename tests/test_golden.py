@@ -32,7 +32,10 @@ def test_flagship_arrays_are_bit_identical_to_the_fixture(name, tmp_path):
 
 
 if __name__ == "__main__":
+    import contextlib
+    import io
     import tempfile
-    with tempfile.TemporaryDirectory() as d:
-        json.dump({n: hashes(n, Path(d) / n) for n in sorted(GOLDEN)}, sys.stdout, indent=1, sort_keys=True)
-        print()
+    with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()):
+        table = {n: hashes(n, Path(d) / n) for n in sorted(GOLDEN)}
+    json.dump(table, sys.stdout, indent=1, sort_keys=True)
+    print()

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from helpers import scenario_toml, toml_value
 from sim import scenario
-from sim.model.kernel import PARAMETERS
+from sim.scenario.parameters import PARAMETERS
 from sim.engine.ensemble import RECORDED, run_ensemble
 
 # Shrinking these large composite examples can take minutes; a failure is reported as drawn

@@ -21,7 +21,7 @@ from sim.model.compile import compile as compile_scenario
 # defaults in sim/scenario/parameters.py does not move these tests
 QUIET = {"noise": 0.0, "conflict_damage": 0.1, "arms_gain": 0.15, "arms_alarm": 0.5,
          "secondary_reach": 0.6, "expectation_learning": 0.3, "diplomacy": 0.06,
-         "reciprocity": 0.5, "threat_memory": 0.85}
+         "reciprocity": 0.5, "threat_memory": 0.85, "decision_temperature": 0.01}
 
 
 def conflict_shock(attacker="b", defender="a", at=2, duration=1, intensity=1.0, name="attack", extra=""):
@@ -149,7 +149,10 @@ duration = 2
     a, b, c = ix(scen, "a", "b", "c")
     tr = run(scen)["trade"][0]
     np.testing.assert_allclose(tr[:, a, b], [10, 10, 4, 4, 10, 10, 10])
-    np.testing.assert_allclose(tr[:, a, c], [7, 7, 0, 0, 7, 7, 7])   # no other route for a-c
+    np.testing.assert_allclose(tr[:4, a, c], [7, 7, 0, 0])   # no other route for a-c
+    # after it reopens, trade returns to its flow (within what the closure's aftermath moves:
+    # the losers' need drew support, which moved positions and relations a little)
+    np.testing.assert_allclose(tr[4:, a, c], 7, rtol=0.01)
 
 
 def test_partial_closure_keeps_a_share(tmp_path):
@@ -279,11 +282,14 @@ def test_primary_sanctions_cut_trade_and_relief_restores_it(tmp_path):
     s, t = ix(sanc, "s", "t")
     tn, ts, td = (run(x)["trade"][0, :, s, t] for x in (none, sanc, deal))
     np.testing.assert_allclose(tn, 10.0)
-    np.testing.assert_allclose(ts, [10, 10, 4, 4, 4, 4, 4, 4, 4])
-    np.testing.assert_allclose(td, [10, 10, 4, 4, 4, 10, 10, 10, 10])
+    # the shock adds 0.6 to s's sanctions (none in 2024); the sender's own decided level moves
+    # with its hostility and threat, a little
+    np.testing.assert_allclose(ts[:3], [10, 10, 4])
+    np.testing.assert_allclose(ts[2:], 4, rtol=0.03)
+    np.testing.assert_allclose(td[5:], 10, rtol=0.03)   # relief lifts the level: trade comes back
     ss, sd = run(sanc)["sanctions"][0, :, s, t], run(deal)["sanctions"][0, :, s, t]
-    assert ss[4] == pytest.approx(0.6) and sd[5] == 0.0
-    # the deal also warms relations against the sanctions-only run
+    assert ss[4] == pytest.approx(0.6, abs=0.02) and sd[5] < 0.02
+    # the relief also warms relations against the sanctions-only run, through the sanctions it lifts
     ad, as_ = run(deal)["alignment"][0], run(sanc)["alignment"][0]
     assert ad[-1, t, s] > as_[-1, t, s] and ad[-1, s, t] > as_[-1, s, t]
     # and sanctions themselves sour the target's stance toward the sender
@@ -314,12 +320,13 @@ def test_unreliable_partner_loses_trust_and_alignment(tmp_path):
     high = _support(tmp_path, 0.9, "high.toml")
     a, p = ix(low, "a", "p")
     ol, oh = run(low), run(high)
-    # support delivered = reliability * alignment(p->a) * need (resolve 1: all components)
-    assert ol["support"][0, 2, p, a] == pytest.approx(0.1 * 0.8)
-    assert oh["support"][0, 2, p, a] == pytest.approx(0.9 * 0.8)
+    # resolve 1: p bears no cost and backs its friend with every kind; it delivers the share
+    # `reliability` of their cover (0.2 + 0.3 + 0.3 + 0.5), at most all of a's need (1)
+    assert ol["support"][0, 2, p, a] == pytest.approx(0.1 * 1.3)
+    assert oh["support"][0, 2, p, a] == pytest.approx(1.0)
     # expectation learns 30% of the gap between received and expected (0.6 * need 1)
-    assert ol["expectation"][0, 2, a, p] == pytest.approx(0.6 + 0.3 * (0.08 - 0.6))
-    assert oh["expectation"][0, 2, a, p] == pytest.approx(0.6 + 0.3 * (0.72 - 0.6))
+    assert ol["expectation"][0, 2, a, p] == pytest.approx(0.6 + 0.3 * (0.13 - 0.6))
+    assert oh["expectation"][0, 2, a, p] == pytest.approx(0.6 + 0.3 * (1.0 - 0.6))
     # the let-down lowers expectation and alignment below the start, and below the reliable case
     assert ol["expectation"][0, -1, a, p] < 0.6 < oh["expectation"][0, -1, a, p]
     assert ol["alignment"][0, -1, a, p] < 0.6 - 0.1
@@ -474,25 +481,26 @@ def test_generated_scenario_without_shocks_stays_at_rest(tmp_path):
                                                                     out["alignment"].shape))
 
 
-def test_sanctions_imposed_at_step_zero_stay_at_rest(tmp_path):
-    """One actor hostile enough to sanction another from the start (chronic sanctions)."""
+def test_sanctions_in_force_at_step_zero_stay_at_rest(tmp_path):
+    """Sanctions in force from the start (a 2024 level in the file), with trade at stake."""
     scen = make_scenario(tmp_path, actors={"a": {"resolve": 0.9}, "b": {"resolve": 0.2}, "c": {}},
                          relations={("a", "b"): -0.9, ("b", "a"): -0.7, ("a", "c"): 0.5, ("c", "a"): 0.5},
-                         trade={("a", "c"): 10.0}, dynamics={**QUIET, "evasion": 0.0}, steps=24)
+                         trade={("a", "c"): 10.0, ("a", "b"): 2.0}, dynamics={**QUIET, "evasion": 0.0}, steps=24,
+                         extra="[sanctions.a]\nb = 0.6\n[secondary_sanctions.a]\nb = 0.3\n")
     c, _ = _advance(scen)
-    assert c.initial.sanctions[0, 1, 0] > 0   # [from, to, run]
+    assert c.initial.sanctions[0, 1, 0] == pytest.approx(0.6)   # [from, to, run]
     assert _max_drift(scen) < 1e-9
 
 
 def test_joined_sanctions_stay_at_rest(tmp_path):
-    """a imposes sanctions on d; its friend b joins them; a joins b's. Without trade (so no
-    evasion) the only reason to move would be the sanctions themselves."""
+    """a sanctions d, and its friends b and c in part: the value of joining a friend's sanctions
+    is part of the start level, so nothing moves."""
     scen = make_scenario(
         tmp_path, actors={"a": {"resolve": 1.0}, "b": {"resolve": 0.0}, "c": {"resolve": 0.0},
                           "d": {"resolve": 0.0}},
         relations={("a", "d"): -0.9, ("b", "d"): -0.3, ("c", "d"): -0.3, ("a", "b"): 0.8,
                    ("b", "a"): 0.8, ("b", "c"): 0.8, ("c", "b"): 0.8},
-        dynamics=QUIET, steps=12)
+        dynamics=QUIET, steps=12, extra="[sanctions.a]\nd = 0.8\n[sanctions.b]\nd = 0.4\n[sanctions.c]\nd = 0.2\n")
     c, states = _advance(scen)
     np.testing.assert_allclose(states[1].sanctions, c.initial.sanctions, atol=1e-12)
     assert _max_drift(scen) < 1e-9
@@ -502,7 +510,8 @@ def test_chronic_sanctions_with_evasion_stay_at_rest(tmp_path):
     scen = make_scenario(tmp_path, actors={"a": {"resolve": 0.9, "economic": 10.0}, "b": {},
                                            "c": {"sanctions_risk_tolerance": 0.9}},
                          relations={("a", "b"): -0.9, ("b", "a"): -0.7, ("b", "c"): 0.5, ("c", "b"): 0.5},
-                         trade={("b", "c"): 10.0}, dynamics=QUIET, steps=12)
+                         trade={("b", "c"): 10.0}, dynamics=QUIET, steps=12,
+                         extra="[sanctions.a]\nb = 0.7\n[secondary_sanctions.a]\nb = 0.5\n")
     c, states = _advance(scen)
     np.testing.assert_allclose(states[1].trade, c.initial.trade, atol=1e-12)
     assert _max_drift(scen) < 1e-9
@@ -589,11 +598,12 @@ duration = 2
                for r, t, name, kind, x in ens.events)
     # Binomial(1000, 0.5): sd 15.8; +-5 sd
     assert abs(len(fired) - n / 2) < 5 * np.sqrt(n * 0.25)
-    # the events list matches the onsets: sanctions appear exactly in the runs listed
-    sanctioned = ens.arrays["sanctions"][:, 4, 0, 1] > 0
+    # the events list matches the onsets: sanctions appear exactly in the runs listed (a's own
+    # decided level, none in 2024, stays far below: its odds start at 1:99)
+    sanctioned = ens.arrays["sanctions"][:, 4, 0, 1] > 0.5
     assert set(np.nonzero(sanctioned)[0].tolist()) == fired
     assert np.all(ens.arrays["sanctions"][sanctioned][:, 4:6, 0, 1] == 1.0)
-    assert not ens.arrays["sanctions"][~sanctioned].any()
+    assert ens.arrays["sanctions"][~sanctioned].max() < 0.05
 
 
 def test_random_hazard_events_match_onsets(tmp_path):
@@ -639,8 +649,9 @@ def test_twenty_actor_scenario_runs_clean(tmp_path):
     assert ens.arrays["trade"].min() >= 0
 
 
-@pytest.mark.parametrize("override", ["dynamics.w_interest=1.5", "dynamics.join_sanctions=2",
-                                      "dynamics.evasion=3", "dynamics.sanction_threshold=0.3"])
+@pytest.mark.parametrize("override", ["dynamics.w_interest=1.5", "dynamics.sanction_join=2",
+                                      "dynamics.evasion=3", "dynamics.sanction_sensitivity=0.05",
+                                      "dynamics.entrapment=0.5", "dynamics.concession=0.5"])
 def test_weight_overrides_keep_the_baseline_at_rest(override):
     """The calibration uses each run's own weights: a weight changes responses, not the rest point."""
     scen = scenario.load(SCENARIOS / "baseline_2024.toml",

@@ -1,38 +1,72 @@
-"""Stylized-fact validation (docs/VALIDATION.md) at a small ensemble size."""
+"""Validation (docs/VALIDATION.md): the checks and the counterfactual table compute what they say,
+on a small ensemble. Whether the model passes them at full size is reported in VALIDATION.md,
+measured with `alignsim validate`."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from sim.apps import checks as ck
+from sim.apps import counterfactuals as cf
 from sim.apps import validate
 
-RUNS = 120
+RUNS = 60
 
 
 @pytest.fixture(scope="module")
-def checks():
-    return {c.key: c for c in validate.validate(seed=validate.DEFAULT_SEED, runs=RUNS)}
+def flagships():
+    return validate.run_flagships(seed=validate.DEFAULT_SEED, runs=RUNS)
 
 
-@pytest.mark.parametrize("key", ["b", "c", "d"])
-def test_check_passes(checks, key):
-    assert checks[key].passed, checks[key].measured
+def test_check_a_measures_the_paired_share_and_mean(flagships):
+    base, pivot = flagships
+    c = ck.check_a(base, pivot, "2028-01", "a")
+    i, j = ck.index(pivot, "iran", "china")
+    d = pivot.alignment[:, -1, i, j].astype(float) - base.alignment[:, -1, i, j].astype(float)
+    assert c.figures["p_higher"] == pytest.approx((d > 0).mean())
+    assert c.figures["mean_diff"] == pytest.approx(d.mean())
+    assert c.passed == ((d > 0).mean() >= ck.A_MIN_SHARE and d.mean() > 0)
 
 
-# Known model failures, reported to the model owner (see docs/VALIDATION.md, "Status").
-# strict: when the model is fixed the XPASS fails the suite, so the marker gets removed.
-def test_check_a_iran_china_horizon(checks):
-    assert checks["a"].passed, checks["a"].measured
+def test_check_c_reads_the_decided_military_support(flagships):
+    base, pivot = flagships
+    c = ck.check_c(base, pivot)
+    ci, ii = ck.index(pivot, "china", "iran")
+    peak = pivot.arrays["military_support"][:, :, ci, ii].max(axis=1)
+    assert c.figures["max"]["june_war_pivot"] == pytest.approx(peak.max())
+    assert c.figures["share"]["june_war_pivot"] == pytest.approx((peak < ck.C_MAX_MILITARY).mean())
 
 
-def test_check_e_un_voting(checks):
-    assert checks["e"].passed, checks["e"].measured
+def test_interest_check_shifts_iran_toward_the_us_and_alignment_follows():
+    shifted, change = validate.shifted_baseline()
+    assert change["us"] > 0.5 and change["israel"] > 0.5        # halfway toward the US's positions
+    shock = next(s for s in shifted.shocks if s.type_name == "position_change")
+    assert shock.spec["actor"] == "iran" and shifted.reference is not None
+    from sim.engine.ensemble import run_ensemble
+    base = run_ensemble(shifted.reference, runs=20, seed=3)
+    moved = run_ensemble(shifted, runs=20, seed=3)
+    c = ck.check_e(base, moved, change)
+    assert c.figures["share_same_sign"]["us"] == 1.0
+    i, u = ck.index(base, "iran", "us")
+    t = ck.step_of(base, "2025-01")
+    # nothing moves before the shift; after it Iran warms to the US
+    np.testing.assert_array_equal(moved.alignment[:, :t, i, u], base.alignment[:, :t, i, u])
+    assert (moved.alignment[:, -1, i, u] > base.alignment[:, -1, i, u]).all()
 
 
-def test_validate_main_prints_every_check(capsys):
-    rc = validate.validate_main(seed=validate.DEFAULT_SEED, runs=40)
-    out = capsys.readouterr().out
-    assert rc in (0, 1)
-    for key in "abcde":
-        assert f"({key})" in out
-    assert rc == (1 if "FAIL" in out else 0)
+@pytest.mark.parametrize("direction, low, high, estimate, expected", [
+    ("up", 0.01, 0.03, 0.02, True), ("up", -0.01, 0.03, 0.01, False),
+    ("down", -0.03, -0.01, -0.02, True), ("down", -0.03, 0.001, -0.01, False),
+    ("not up", 0.005, 0.015, 0.01, True), ("not up", 0.01, 0.03, 0.02, False)])
+def test_directions_are_judged_by_the_interval(direction, low, high, estimate, expected):
+    assert cf.judge(direction, low, high, estimate) is expected
+
+
+def test_a_row_is_the_paired_difference_against_the_pivot(flagships):
+    base, pivot = flagships
+    row = cf.Row("baseline_2024", (), "baseline", ("iran", "china"), "down", "test")
+    res = cf.measure(row, base, pivot, pivot.steps)
+    i, j = ck.index(pivot, "iran", "china")
+    d = base.alignment[:, -1, i, j].astype(float) - pivot.alignment[:, -1, i, j].astype(float)
+    assert res.estimate == pytest.approx(d.mean()) and res.low < res.estimate < res.high

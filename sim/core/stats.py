@@ -55,3 +55,18 @@ def newcombe_paired(e1: np.ndarray, e2: np.ndarray, z: float = Z95) -> Differenc
     diff = p1 - p2
     return Difference(diff, max(-1.0, diff - dl), min(1.0, diff + du), n,
                       "difference in proportions, Newcombe paired score 95% CI")
+
+
+def mean_interval(x: np.ndarray, z: float = Z95) -> tuple[float, float, int]:
+    """Mean, half-width of its 95% normal interval, and count; NaN where undefined."""
+    n = int(x.size)
+    m = float(x.mean()) if n else math.nan
+    half = z * float(x.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return m, half, n
+
+
+def mean_difference(d: np.ndarray) -> Difference:
+    """The mean of paired differences d (non-finite ones dropped) with a normal 95% interval."""
+    d = np.asarray(d, dtype=float)
+    m, half, n = mean_interval(d[np.isfinite(d)])
+    return Difference(m, m - half, m + half, n, "mean of paired differences, normal 95% CI")

@@ -150,6 +150,12 @@ def tanh(x):
 
 
 @njit(**_JIT)
+def logistic(x):
+    """1 / (1 + e^-x), as (1 + tanh(x / 2)) / 2: the same bits in any vector lane."""
+    return 0.5 * (1.0 + tanh(0.5 * x))
+
+
+@njit(**_JIT)
 def log(u):
     """Natural log of a positive finite double (see the module docstring)."""
     # u = m 2^e with m in [sqrt(1/2), sqrt(2)), from the bit pattern (musl's log.c): exact

@@ -20,7 +20,8 @@ from sim.model.simulate import simulate_runs
 from sim.scenario.spec import Scenario
 
 # what is kept per run and step; all (R, T+1, N, N) float32 (storage only: compute is float64)
-RECORDED = ("alignment", "threat", "expectation", "support", "military_support", "sanctions", "trade")
+RECORDED = ("alignment", "threat", "expectation", "support", "military_support", "arms_support", "sanctions",
+            "trade", "need", "positions", "outcome")
 COALITION_MAX_ACTORS = 12   # landscape enumeration per run and step stays cheap up to here
 
 

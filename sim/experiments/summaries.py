@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.core.stats import Z95, Difference, newcombe_paired, wilson_interval
+from sim.core.stats import Difference, mean_difference, mean_interval, newcombe_paired, wilson_interval
 from sim.experiments.outcomes import Values
 
 
@@ -70,7 +70,7 @@ def summarize(v: Values) -> Summary:
         med = float(np.nanmedian(v.value)) if np.isfinite(v.value).any() else None
         return Summary("probability", k / n if n else math.nan, lo, hi, n, k, med)
     x = v.value[np.isfinite(v.value)]
-    m, half, n = _mean_interval(x)
+    m, half, n = mean_interval(x)
     return Summary("mean", m, m - half, m + half, n, None, float(np.median(x)) if n else None)
 
 
@@ -115,14 +115,4 @@ def paired_difference(x: Values, base: Values) -> Difference:
     """
     if x.event is not None and base.event is not None:
         return newcombe_paired(x.event, base.event)
-    ok = np.isfinite(x.value) & np.isfinite(base.value)
-    m, half, n = _mean_interval(x.value[ok] - base.value[ok])
-    return Difference(m, m - half, m + half, n, "mean of paired differences, normal 95% CI")
-
-
-def _mean_interval(x: np.ndarray) -> tuple[float, float, int]:
-    """Mean, half-width of its 95% normal interval, and count; NaN where undefined."""
-    n = int(x.size)
-    m = float(x.mean()) if n else math.nan
-    half = Z95 * float(x.std(ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-    return m, half, n
+    return mean_difference(x.value - base.value)

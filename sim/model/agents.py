@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.core.pairs import mutual
 from sim.model.simulate import step
+from sim.model.state import KINDS
 from sim.model.compile import compile
 from sim.scenario.spec import Scenario
 
@@ -51,16 +52,17 @@ class ActorAgent(mesa.Agent):
         return float(self.model.state.need[self.index, 0])
 
     def actions(self, threshold: float = 0.01) -> list[str]:
-        """What this actor did in the last step, in words."""
+        """What this actor did in the last step, in words: the support it delivered (and the kinds
+        it decided on), its sanctions and its secondary sanctions."""
         m, s, names = self.model, self.model.state, self.model.names
         out = []
         for k, other in enumerate(m.actor_ids):
             if k == self.index:
                 continue
-            sup, mil = s.support[self.index, k, 0], s.military_support[self.index, k, 0]
+            sup = s.support[self.index, k, 0]
             if sup > threshold:
-                kind = "military and material" if mil > 0.1 else "diplomatic and economic"
-                out.append(f"supports {names[other]} ({kind}, {sup:.2f})")
+                kinds = [kind for q, kind in enumerate(KINDS) if s.act[q, self.index, k, 0] > 0.0]
+                out.append(f"supports {names[other]} ({', '.join(kinds) or 'arms delivered'}, {sup:.2f})")
             if s.sanctions[self.index, k, 0] > threshold:
                 out.append(f"sanctions {names[other]} ({s.sanctions[self.index, k, 0]:.2f})")
             if s.secondary[self.index, k, 0] > threshold:

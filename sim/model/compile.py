@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.core import rng
+from sim.core import rng, vecmath
 from sim.core.errors import ScenarioError
-from sim.model import interests
 from sim.model.forcing import Schedule, schedule
 from sim.model.routing import build_network
+from sim.model.kernel import ODDS_FLOOR
 from sim.model.simulate import initial_drive, initial_state, zero_forcing
-from sim.model.state import DTYPE, Forcing, State, Static, runs_last
+from sim.model.state import DTYPE, KINDS, Forcing, State, Static, runs_last
 from sim.scenario.actors import BEHAVIOUR
 from sim.scenario.distribution import draw, nominal
 from sim.scenario.parameters import PARAMETERS
@@ -58,7 +58,8 @@ class Compiled:
     def _apply(self, t: int, f: Forcing) -> Forcing:
         for sch in self.schedules:
             if sch.any_active[t]:
-                sch.shock.force(f, sch.active[:, t], self.context, sch.draws)
+                x = sch.active[:, t]
+                sch.shock.force(f, x, self.context, sch.draws, np.where(sch.onset[:, t], x, 0.0))
         return f
 
     def forcing_table(self) -> tuple[np.ndarray, np.ndarray]:
@@ -137,9 +138,10 @@ def _shares(x: np.ndarray, axis: int) -> np.ndarray:
     return np.where(total > 0, x / np.where(total > 0, total, 1.0), 0.0)
 
 
-def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, np.ndarray]:
-    """Every per-run input of the model, drawn with `draw`: the Static arrays (affinity zero,
-    chronic pressure not yet known) and the initial alignments a0 (R, N, N)."""
+def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, dict[str, np.ndarray]]:
+    """Every per-run input of the model, drawn with `draw`: the Static arrays (affinity zero; the
+    reference values measured at step 0 not yet known) and the start values of the State
+    (sim.model.simulate.initial_state), all runs last."""
     ids = list(scen.actor_ids)
     n, r = len(ids), len(runs)
     offdiag = 1.0 - np.eye(n)
@@ -152,10 +154,13 @@ def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, n
         return np.stack([np.stack([draw(getattr(a, field)[i], f"actors.{a.id}.{field}.{i}", seed, runs)
                                    for i in scen.issues], axis=1) for a in scen.actors], axis=1)
 
+    def directed(values, prefix, written=None, default=0.0):
+        return _matrix(draw, values, ids, seed, runs, prefix, written if written is not None else
+                       scen.resolved.get(prefix, {}), default) * offdiag
+
     mil, eco = per_actor("military"), per_actor("economic")
     beh = {b: per_actor(b) for b in BEHAVIOUR}
-    similarity = interests.similarity(per_issue("positions"), per_issue("salience")) * offdiag
-    a0 = _matrix(draw, scen.relations, ids, seed, runs, "relations", scen.resolved.get("relations", {})) * offdiag
+    a0 = directed(scen.relations, "relations")
     # unless stated, an actor expects from a friend half its alignment in support
     x0 = 0.5 * np.maximum(a0, 0.0)
     for (i, j), v in scen.expectations.items():
@@ -166,17 +171,80 @@ def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, n
         if ids.index(i) < ids.index(j):   # draw once per pair: trade is symmetric
             x = draw(v, f"trade.{i}.{j}", seed, runs)
             vol[:, ids.index(i), ids.index(j)] = vol[:, ids.index(j), ids.index(i)] = x
+    total, row_volume, row_exposure, exposure_to = _trade_totals(scen, seed, runs, draw, vol, beh["financial_reach"])
     cap = np.stack([draw(c.capacity, f"corridors.{c.id}.capacity", seed, runs) for c in scen.corridors],
                    axis=1) if scen.corridors else np.zeros((r, 0))
     w = np.stack([draw(scen.dynamics[k], f"dynamics.{k}", seed, runs) for k in PARAMETERS], axis=1)
+    sanctions0 = directed(scen.sanctions, "sanctions")
+    secondary0 = directed(scen.secondary, "secondary_sanctions")
     static = Static(
-        similarity=runs_last(similarity), affinity=np.zeros((n, n, r)), expectation0=runs_last(x0),
-        military0=runs_last(mil), econ_share=runs_last(_shares(eco, 1)),
+        salience=runs_last(normalised_salience(per_issue("salience"))), affinity=np.zeros((n, n, r)),
+        expectation0=runs_last(x0), military0=runs_last(mil), econ_share=runs_last(_shares(eco, 1)),
         tolerance=runs_last(beh["sanctions_risk_tolerance"]), resolve=runs_last(beh["resolve"]),
-        reliability=runs_last(beh["reliability"]), volume=runs_last(vol), trade_share=runs_last(_shares(vol, 2)),
-        capacity=runs_last(cap), chronic=np.zeros((n, r)), w=runs_last(w),
+        reliability=runs_last(beh["reliability"]), finance=runs_last(beh["financial_reach"]),
+        trade_total=runs_last(total), volume=runs_last(vol), trade_share=runs_last(vol / total[:, :, None]),
+        volume_row=runs_last(row_volume), exposure_to=runs_last(exposure_to), row_exposure=runs_last(row_exposure),
+        row_tolerance=draw(scen.world_tolerance, "world.sanctions_tolerance", seed, runs)[None, :].copy(),
+        sanctions0=runs_last(sanctions0), secondary0=runs_last(secondary0), sanction_value0=np.zeros((n, n, r)),
+        sanction_odds0=runs_last(sanction_odds(sanctions0)),
+        factor0=np.ones((n, n, r)), factor0_row=np.ones((n, r)), lost0=np.zeros((n, r)),
+        taste=taste(seed, runs, ids), capacity=runs_last(cap), w=runs_last(w),
         network=build_network(list(scen.corridors), ids))
-    return static, a0
+    start = {"alignment": runs_last(a0), "military": runs_last(mil), "positions": runs_last(per_issue("positions")),
+             "expectation": runs_last(x0), "sanctions": runs_last(sanctions0), "secondary": runs_last(secondary0)}
+    return static, start
+
+
+def _trade_totals(scen, seed, runs, draw, vol, finance):
+    """Each actor's total trade (at least its modelled trade), its trade with the rest of the world,
+    and how exposed each economy is to each sanctions sender: exposure_to[i, s] = the share of i's
+    trade with s, plus the rest reached through s's finance. The rest of the world trades with s
+    what s does not trade with the actors; its exposure is that share of its own trade, likewise."""
+    modelled = vol.sum(axis=2)
+    total = np.stack([np.maximum(draw(a.trade_total, f"actors.{a.id}.trade_total", seed, runs), modelled[:, k])
+                      if a.trade_total is not None else modelled[:, k] for k, a in enumerate(scen.actors)], axis=1)
+    total = np.where(total > 0, total, 1.0)   # an actor that trades with no one: shares of 0
+    row_volume = np.maximum(total - modelled, 0.0)
+    world = (np.maximum(draw(scen.world_trade, "world.trade", seed, runs), total.sum(axis=1))
+             if scen.world_trade is not None else total.sum(axis=1))
+    row_total = world - total.sum(axis=1)
+    row_share = np.where(row_total[:, None] > 0, row_volume / np.where(row_total > 0, row_total, 1.0)[:, None], 0.0)
+    share = vol / total[:, :, None]
+    exposure_to = share + finance[:, None, :] * (1.0 - share)
+    row_exposure = row_share + finance * (1.0 - row_share)
+    return total, row_volume, row_exposure, exposure_to
+
+
+def sanction_odds(level: np.ndarray) -> np.ndarray:
+    """Log-odds of sanctions levels, with 0 and 1 held at odds of 1:99 and 99:1 (kernel.ODDS_FLOOR)."""
+    p = ODDS_FLOOR + (1.0 - 2.0 * ODDS_FLOOR) * level
+    return np.log(p) - np.log1p(-p)
+
+
+def normalised_salience(sal: np.ndarray) -> np.ndarray:
+    """Salience rows summing to 1 (an actor that cares about nothing weighs all issues equally)."""
+    total = sal.sum(axis=-1, keepdims=True)
+    return np.where(total > 0, sal / np.where(total > 0, total, 1.0), 1.0 / sal.shape[-1])
+
+
+def taste(seed: int, runs: np.ndarray, ids: list[str]) -> np.ndarray:
+    """The random part of every support decision: standard logistic draws (kinds, N, N, R), keyed
+    by run, kind and actor ids (common across scenarios that share the actors)."""
+    keys = np.array([[[rng.name_key("taste", kind, a, b) for b in ids] for a in ids] for kind in KINDS],
+                    dtype=np.uint64)
+    out = np.empty((len(KINDS), len(ids), len(ids), len(runs)))
+    logistic(rng.combine(rng.run_keys(seed, runs, "taste")[None, None, None, :], keys[..., None]), out)
+    return out
+
+
+@njit(cache=True)
+def logistic(keys, out):
+    """out = log(u / (1 - u)) for the uniform u of each key, with vecmath's log, so a run's draw
+    does not depend on its position in the array."""
+    flat_k, flat_o = keys.reshape(-1), out.reshape(-1)
+    for q in range(flat_k.shape[0]):
+        u = rng.uniform(flat_k[q])
+        flat_o[q] = vecmath.log(u) - vecmath.log(1.0 - u)
 
 
 def reference_drive(scen: Scenario, w: np.ndarray) -> np.ndarray:
@@ -191,8 +259,8 @@ def reference_drive(scen: Scenario, w: np.ndarray) -> np.ndarray:
     same = bool((w == w[:, :1]).all())
     cols = w[:, :1] if same else w
     weights = {f"dynamics.{k}": cols[row] for row, k in enumerate(PARAMETERS)}
-    static, a0 = inputs(ref, 0, np.arange(cols.shape[1]), _draw(True, weights))
-    drive = initial_drive(initial_state(static, runs_last(a0)), static)
+    static, start = inputs(ref, 0, np.arange(cols.shape[1]), _draw(True, weights))
+    drive = initial_drive(initial_state(static, start), static)
     return np.broadcast_to(drive, (*drive.shape[:2], w.shape[1])) if same else drive
 
 
@@ -231,12 +299,13 @@ def compile(scen: Scenario, seed: int, runs, steps: int | None = None,
     draw_fn = _draw(nominal_only, run_values)
     runs = np.asarray(runs, dtype=np.int64)
     steps = scen.steps if steps is None else steps
-    static, a0 = inputs(scen, seed, runs, draw_fn)
-    initial = initial_state(static, runs_last(a0))   # also fills static.chronic
+    static, start = inputs(scen, seed, runs, draw_fn)
+    initial = initial_state(static, start)   # also sets the reference values in static
     if calibrate:
         # 0.95 caps |atanh| at 1.83 so a file's +-1 does not become an infinite pull
         offdiag = (1.0 - np.eye(len(scen.actors)))[:, :, None]
-        static.affinity[...] = (np.arctanh(np.clip(runs_last(a0), -0.95, 0.95)) - reference_drive(scen, static.w)) * offdiag
+        static.affinity[...] = (np.arctanh(np.clip(start["alignment"], -0.95, 0.95))
+                                - reference_drive(scen, static.w)) * offdiag
     schedules = [schedule(s, seed, runs, steps, draw_fn) for s in scen.shocks] if steps > 0 else []
     ids = list(scen.actor_ids)
     pair_keys = np.array([[rng.name_key("pair", a, b) for b in ids] for a in ids], dtype=np.uint64)

@@ -8,10 +8,12 @@ numbers never depend on which block or vector lane it sits in (sim.model.kernel,
 from numba import njit
 
 from sim.core import rng
-from sim.model.kernel import _JIT, _U, _dependence, _drive, _pressure, _sanctions, _standing_threat, _trade, month
+from sim.model import interests, trade
+from sim.model.kernel import drive, month, sanction_value, standing_threat
+from sim.model.rules import JIT, U
+from sim.model.state import ECONOMIC
 
-
-@njit(**_JIT)
+@njit(**JIT)
 def month_all_runs(s, k, f, eps, step, block, x, out):
     """One month for every run, one block of runs at a time."""
     r_n = s.alignment.shape[2]
@@ -19,7 +21,7 @@ def month_all_runs(s, k, f, eps, step, block, x, out):
         month(s, k, f, eps, step, r0, min(r0 + block, r_n), x, out)
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def every_month(s0, k, f, noise_keys, n_steps, f_rows, f_val, block, sa, sb, x, eps, u1, u2, rec_rows, rec):
     """Every month of every run: each block of runs is taken through all the steps before the
     next, so its state stays in cache (a month over a whole chunk streams ~10 MB).
@@ -36,7 +38,7 @@ def every_month(s0, k, f, noise_keys, n_steps, f_rows, f_val, block, sa, sb, x, 
         for t in range(1, n_steps + 1):
             for q in range(f_rows.shape[0]):
                 row = f_rows[q]
-                for r in range(_U(r0), _U(r1)):
+                for r in range(U(r0), U(r1)):
                     f.memory[row, r] = f_val[t, q, r]
             rng.normal_block(noise_keys, t, r0, r1, u1, u2, eps)
             src = s0 if t == 1 else (sa if t % 2 == 0 else sb)
@@ -45,7 +47,7 @@ def every_month(s0, k, f, noise_keys, n_steps, f_rows, f_val, block, sa, sb, x, 
             _record(dst.memory, rec_rows, r0, r1, t, rec)
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def _record(memory, rows, r0, r1, t, out):
     """out[r, t, m] = memory[rows[m], r] for runs r0..r1-1 (run-last state rows into run-major
     float32 records)."""
@@ -54,51 +56,55 @@ def _record(memory, rows, r0, r1, t, out):
             out[r, t, m] = memory[rows[m], r]
 
 
-@njit(**_JIT)
-def initial_months(s, k, zero, block, x, nxt):
-    """Step 0 into s (alignment and military already set): threats at their standing level;
-    sanctions at the fixed point of the actors' own decisions (joining a friend's sanctions
-    depends on the friend's own; the map is monotone and bounded, so it converges; 200 is a
-    guard; iterating a run already at its fixed point leaves it there, so a block iterates until
-    its last run settles); the pressure this leaves is chronic (written into k.chronic), not a
-    call for help; trade routed with nothing closed. zero is an all-zero Forcing; nxt a
-    scratch State."""
+@njit(**JIT)
+def initial_months(s, k, zero, block, x):
+    """Step 0 of s, whose alignment, military, positions, expectation, sanctions and secondary
+    sanctions are set: threats at their standing level; trade at its 2024 flows, which fixes the
+    reference factors and route losses in k (factor0, factor0_row, lost0); the value of each
+    sanctions level at the start (k.sanction_value0), so decisions respond to its change; no
+    need, so no support and no support decided yet; outcomes. zero is an all-zero Forcing."""
     n, r_n = s.alignment.shape[0], s.alignment.shape[2]
     a, mil = s.alignment, s.military
     for r0 in range(0, r_n, block):
         r1 = min(r0 + block, r_n)
         for i in range(n):
             for j in range(n):
-                for r in range(_U(r0), _U(r1)):
-                    s.threat[i, j, r] = 0.0 if i == j else _standing_threat(a, mil, i, j, r)
-                    s.sanctions[i, j, r] = 0.0
-        for _ in range(200):
-            _sanctions(a, s.sanctions, k.trade_share, k.resolve, zero.sanction, zero.secondary, zero.relief, k.w,
-                       r0, r1, x.acc[0], nxt.sanctions, nxt.secondary)
-            same = True
-            for i in range(n):
-                for j in range(n):
-                    for r in range(_U(r0), _U(r1)):
-                        same &= nxt.sanctions[i, j, r] == s.sanctions[i, j, r]
-                        s.sanctions[i, j, r] = nxt.sanctions[i, j, r]
-                        s.secondary[i, j, r] = nxt.secondary[i, j, r]
-            if same:
-                break
-        _pressure(zero.conflict, s.sanctions, k.econ_share, r0, r1, x.pressure)
+                for r in range(U(r0), U(r1)):
+                    s.threat[i, j, r] = 0.0 if i == j else standing_threat(a, mil, i, j, r)
+        trade.trade_factors(s.sanctions, s.secondary, k.exposure_to, k.tolerance, k.row_exposure, k.row_tolerance,
+                            k.w, r0, r1, x.exposure, x.cut, x.factor, x.cut_row)
         for i in range(n):
-            for r in range(_U(r0), _U(r1)):
-                k.chronic[i, r] = x.pressure[i, r]
-        net = k.network
-        _trade(a, s.sanctions, s.secondary, x.pressure, k.trade_share, k.tolerance, k.volume, k.w, k.capacity,
-               zero.closure, net.choke_of, net.opens, 0, net.pair_i, net.pair_j, net.pref, r0, r1, x.exposure,
-               s.trade, x.left, x.asked, x.frac, x.used, x.remaining, x.wanted)
+            for r in range(U(r0), U(r1)):
+                k.factor0_row[i, r] = 1.0 - x.cut_row[i, r]
+                k.lost0[i, r] = 0.0
+            for j in range(n):
+                for r in range(U(r0), U(r1)):
+                    k.factor0[i, j, r] = x.factor[i, j, r]
+        trade.trade(s.sanctions, s.secondary, s.economic_support, s.act[ECONOMIC], zero.closure, 0, k, r0, r1, x,
+                    s.trade, s.trade_row)
+        for i in range(n):
+            for r in range(U(r0), U(r1)):
+                k.lost0[i, r] = x.lost[i, r]
+        trade.dependence(s.trade, s.trade_row, r0, r1, x.acc[0], x.dependence)
+        for i in range(n):
+            for j in range(n):
+                for r in range(U(r0), U(r1)):
+                    x.acc[0, r] = 0.0
+                for q in range(n):
+                    for r in range(U(r0), U(r1)):
+                        x.acc[0, r] += max(a[i, q, r], 0.0) * s.sanctions[q, j, r]
+                for r in range(U(r0), U(r1)):
+                    k.sanction_value0[i, j, r] = sanction_value(k.w, r, a[i, j, r], s.threat[i, j, r], x.acc[0, r])
+        interests.outcomes(s.positions, k.salience, mil, k.econ_share, r0, r1, x.acc[0], x.acc[1], x.acc[2],
+                           s.outcome)
 
 
-@njit(**_JIT)
+@njit(**JIT)
 def drive_at(s, k, x, out):
     """The mechanism drive (A1-A2) at state s for every run, into out (N, N, R); used to
     calibrate the affinity at step 0."""
     r_n = s.alignment.shape[2]
-    _dependence(s.trade, k.volume, 0, r_n, x.acc[0], x.dependence)
-    _drive(s.alignment, s.threat, s.expectation, s.sanctions, s.secondary, x.dependence, k.similarity,
-           k.expectation0, k.trade_share, k.w, 0, r_n, x.acc[0], x.acc[1], x.acc[2], x.acc[3], out)
+    trade.dependence(s.trade, s.trade_row, 0, r_n, x.acc[0], x.dependence)
+    interests.similarity(s.positions, k.salience, 0, r_n, x.similarity)
+    drive(s.alignment, s.threat, s.expectation, s.sanctions, s.secondary, x.dependence, x.similarity,
+          k.expectation0, k.trade_share, k.w, 0, r_n, x.acc[0], x.acc[1], x.acc[2], x.acc[3], out)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.scenario.actors import WORLD
 from sim.scenario.corridors import Corridor
 
 
@@ -33,11 +34,13 @@ def build_network(corridors: list[Corridor], actors: list[str]) -> Network:
     Each routed pair lists the corridors that carry it, fastest first (file order breaks ties),
     and each corridor the chokepoints it passes, in the order of `Scenario.context().closable`."""
     idx = {a: k for k, a in enumerate(actors)}
-    pairs = sorted({p for c in corridors for p in c.pairs}, key=lambda p: (idx[p[0]], idx[p[1]]))
+    idx[WORLD] = len(actors)   # a route's second index n stands for the rest of the world
+    ordered = {tuple(sorted(p, key=idx.__getitem__)) for c in corridors for p in c.pairs}
+    pairs = sorted(ordered, key=lambda p: (idx[p[0]], idx[p[1]]))
     chokes = tuple(dict.fromkeys(q for c in corridors for q in c.chokepoints))
     pref_lists = []
     for p in pairs:
-        carrying = [k for k, c in enumerate(corridors) if p in c.pairs]
+        carrying = [k for k, c in enumerate(corridors) if p in {tuple(sorted(q, key=idx.__getitem__)) for q in c.pairs}]
         # fastest first; file order breaks ties so routing is deterministic
         pref_lists.append(sorted(carrying, key=lambda k: (corridors[k].transit_days, k)))
     width = max((len(x) for x in pref_lists), default=0)

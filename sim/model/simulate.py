@@ -24,8 +24,10 @@ def block_size(n: int) -> int:
 
 def sizes(k: Static) -> dict[str, int]:
     """The size names of the model's structures for the runs compiled into k."""
-    return {"actors": k.volume.shape[0], "corridors": k.capacity.shape[0], "routes": k.network.pair_i.shape[0],
-            "chokepoints": k.network.choke_of.shape[1], "parameters": k.w.shape[0], "lanes": SCRATCH_LANES}
+    return {"actors": k.volume.shape[0], "issues": k.salience.shape[1], "kinds": k.taste.shape[0],
+            "corridors": k.capacity.shape[0], "routes": k.network.pair_i.shape[0],
+            "chokepoints": k.network.choke_of.shape[1], "parameters": k.w.shape[0], "world": 1,
+            "lanes": SCRATCH_LANES}
 
 
 def runs_of(k: Static) -> int:
@@ -48,15 +50,15 @@ def scratch(k: Static) -> Scratch:
     return allocate(Scratch, runs_of(k), **sizes(k))
 
 
-def initial_state(k: Static, a0: np.ndarray) -> State:
-    """The step-0 State from initial alignments a0 (N, N, R), and, in place, k.chronic: the
-    pressure each actor already lives with at step 0 (loops.initial_months)."""
+def initial_state(k: Static, start: dict[str, np.ndarray]) -> State:
+    """The step-0 State, from the start values of its inputs (run-last arrays by State field:
+    alignment, military, positions, expectation, sanctions, secondary), and, in place, the
+    reference values in k that the rules measure change against (loops.initial_months)."""
     s = empty_state(k)
     s.memory[...] = 0.0
-    s.alignment[...] = a0
-    s.military[...] = k.military0
-    loops.initial_months(s, k, zero_forcing(k), block_size(len(a0)), scratch(k), empty_state(k))
-    s.expectation[...] = k.expectation0
+    for name, value in start.items():
+        getattr(s, name)[...] = value
+    loops.initial_months(s, k, zero_forcing(k), block_size(k.volume.shape[0]), scratch(k))
     return s
 
 

@@ -24,26 +24,43 @@ DTYPE = np.float64
 # Shape kinds, by the size names `allocate` is given (the runs axis is always appended last).
 Pair = Annotated[np.ndarray, ("actors", "actors")]          # [from, to, run]
 PerActor = Annotated[np.ndarray, ("actors",)]               # [actor, run]
+PerIssue = Annotated[np.ndarray, ("issues",)]               # [issue, run]
+ActorIssue = Annotated[np.ndarray, ("actors", "issues")]    # [actor, issue, run]
+KindPair = Annotated[np.ndarray, ("kinds", "actors", "actors")]   # [support kind, from, to, run]
 PerCorridor = Annotated[np.ndarray, ("corridors",)]         # [corridor, run]
 PerChokepoint = Annotated[np.ndarray, ("chokepoints",)]     # [closable name, run]
 PerRoute = Annotated[np.ndarray, ("routes",)]               # [routed pair, run]
 PerParameter = Annotated[np.ndarray, ("parameters",)]       # [dynamics parameter, run]
+World = Annotated[np.ndarray, ("world",)]                   # [0, run]: one number per run
 Lanes = Annotated[np.ndarray, ("lanes",)]                   # [scratch row, run]
 Memory = Annotated[np.ndarray, ()]                          # (rows, R): every field above, in order
+
+# Support kinds, in the order of State.act's first axis, and the share of a partner's need each
+# covers when given in full (before the giver's reliability).
+KINDS = ("diplomatic", "economic", "arms", "military")
+DIPLOMATIC, ECONOMIC, ARMS, MILITARY = range(4)
 
 
 class State(NamedTuple):
     """Everything that changes from month to month, for R runs (runs last)."""
     alignment: Pair          # i's stance toward j, [-1, 1]
     threat: Pair             # i's threat perception of j, [0, 1]
-    expectation: Pair        # support i expects from j when under full pressure, [0, 1]
+    expectation: Pair        # share of its need i expects j to cover, [0, 1]
     military: PerActor       # capability (SIPRI US$ bn at step 0)
-    sanctions: Pair          # i's primary sanctions on j, [0, 1]
-    secondary: Pair          # i's secondary sanctions on whoever trades with j, [0, 1]
-    support: Pair            # support i gave j this month, [0, 1]
-    military_support: Pair   # its military component, [0, 1]
+    sanctions: Pair          # i's primary sanctions on j: share of their trade and finance blocked, [0, 1]
+    secondary: Pair          # i's secondary sanctions on whoever trades with j: enforcement, [0, 1]
+    support: Pair            # support i gave j this month, as a share of j's need, times that need, [0, 1]
+    military_support: Pair   # its military part (fighting for j)
+    arms_support: Pair       # its arms part (arms delivered to j)
+    economic_support: Pair   # its economic part (the lifeline: trade and aid j would otherwise lose)
+    act: KindPair            # 1 where i has decided to back j with a kind of support, else 0
     trade: Pair              # delivered trade, US$ bn/yr, symmetric
-    need: PerActor           # acute pressure on each actor, [0, 1]
+    trade_row: PerActor      # delivered trade with the rest of the world, US$ bn/yr
+    pressure: Pair           # acute pressure h puts on j (conflict, and its share of j's trade lost to sanctions)
+    need: PerActor           # acute pressure on each actor not yet adapted to, [0, 1]
+    adapted: PerActor        # the pressure each actor has adapted to
+    positions: ActorIssue    # each actor's position on each issue, [-1, 1]
+    outcome: PerIssue        # the prevailing outcome of each issue: positions weighted by capability x salience
     memory: Memory
 
 
@@ -51,40 +68,68 @@ class Forcing(NamedTuple):
     """One month's exogenous pushes, which the shock types write (`Shock.force`) and the kernel
     reads. Pair channels are [from, to, run]; shocks compose by adding (clipped downstream)."""
     conflict: Pair           # attacker -> defender intensity
-    sanction: Pair           # primary sanctions, sender -> target
-    secondary: Pair          # secondary sanctions on whoever trades with the target
-    relief: Pair             # sanctions relief, sender -> target
+    sanction: Pair           # primary sanctions added, sender -> target
+    secondary: Pair          # secondary sanctions added, sender -> target
+    relief: Pair             # sanctions lifted, sender -> target
     arms: Pair               # arms transfer, supplier -> recipient
     diplomacy: Pair          # summit or deal
+    shift: ActorIssue        # one-off change of an actor's positions (a change of government or policy)
     closure: PerChokepoint   # share of each corridor's or chokepoint's capacity closed
     memory: Memory
 
 
 class Static(NamedTuple):
     """Per-run constants the rules read, built by `sim.model.compile.compile` (runs last)."""
-    similarity: Pair         # salience-weighted interest similarity, [-1, 1]
+    salience: ActorIssue     # each actor's salience of each issue, rows summing to 1
     affinity: Pair           # the part of step-0 relations the mechanisms do not explain (A3)
     expectation0: Pair       # expected support at step 0
     military0: PerActor      # capability at step 0
     econ_share: PerActor     # share of the modelled economy
     tolerance: PerActor      # sanctions-risk tolerance
-    resolve: PerActor
-    reliability: PerActor
-    volume: Pair             # baseline trade demand, US$ bn/yr, symmetric
-    trade_share: Pair        # volume / i's total baseline trade
+    resolve: PerActor        # share of the costs of its choices an actor discounts
+    reliability: PerActor    # share of decided support an actor delivers
+    finance: PerActor        # reach of the actor's financial system over others' business, [0, 1]
+    trade_total: PerActor    # all external trade, US$ bn/yr (modelled partners and the rest of the world)
+    volume: Pair             # 2024 trade, US$ bn/yr, symmetric
+    trade_share: Pair        # volume over all of i's 2024 trade
+    volume_row: PerActor     # 2024 trade with the rest of the world
+    exposure_to: Pair        # share of i's business open to s's market or finance (secondary sanctions reach)
+    row_exposure: PerActor   # the same for the rest of the world toward each actor
+    row_tolerance: World     # the rest of the world's tolerance of secondary sanctions
+    sanctions0: Pair         # sanctions in the scenario's start month
+    secondary0: Pair
+    sanction_value0: Pair    # the value of sanctioning at step 0 (decisions respond to its change)
+    sanction_odds0: Pair     # log-odds of the 2024 sanctions level (sim.model.kernel.sanctions)
+    factor0: Pair            # the trade factor at step 0 (trade moves by the ratio to it)
+    factor0_row: PerActor
+    lost0: PerActor          # share of trade a route's capacity already leaves undelivered at step 0
+    taste: KindPair          # random part of each support decision, drawn once per run (logistic)
     capacity: PerCorridor    # US$ bn/yr
-    chronic: PerActor        # pressure already present at step 0 (not a call for help)
     w: PerParameter          # dynamics parameters, rows in sim.scenario.parameters.PARAMETERS order
     network: Network         # routing index arrays, shared by every run
 
 
 class Scratch(NamedTuple):
-    """Working arrays of one month (`_month`), allocated once per call."""
+    """Working arrays of one month (`month`), allocated once per call."""
     exposure: Pair           # i's exposure to secondary sanctions for trading with j
-    dependence: Pair
+    cut: Pair                # i's cut of its trade with j for that exposure
+    factor: Pair             # gross trade factor (sanctions and cuts, before any lifeline)
+    gross: Pair              # gross delivered trade (without the lifeline), for the loss of trade
+    gross_row: PerActor      # the same with the rest of the world
+    dependence: Pair         # i's trade with j over all of i's trade
+    similarity: Pair         # salience-weighted interest similarity at the current positions
     gap: Pair                # support received minus expected
     drive: Pair
-    pressure: PerActor
+    coverage: Pair           # share of j's need i's decided support covers
+    covered: PerActor        # share of j's need all decided support covers
+    share: Pair              # share of j's acute pressure that comes from h
+    power: Pair              # h's share of the military power between h and i
+    lost: PerActor           # share of the actor's trade lost to sanctions and closures since step 0
+    resistance: PerActor     # an actor's chance of holding out against its pressurers
+    willing: PerActor        # an actor's readiness to give in to its pressurers (interests.pressurers)
+    cut_row: PerActor        # the rest of the world's cut of its trade with the actor
+    demand: ActorIssue       # the positions an actor's pressurers press it toward
+    weight: ActorIssue       # how hard they press on each issue
     acc: Lanes               # per-run accumulators for third-party sums
     left: PerCorridor
     asked: PerCorridor
@@ -95,7 +140,7 @@ class Scratch(NamedTuple):
     memory: Memory
 
 
-SCRATCH_LANES = 4
+SCRATCH_LANES = 8
 
 
 def fields(cls) -> dict[str, tuple[str, ...]]:

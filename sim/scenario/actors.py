@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.scenario.distribution import Value
-from sim.scenario.schema import Table
+from sim.scenario.schema import REQUIRED, Table
 
 # Behavioural parameters, each in [0, 1], with what they govern in the dynamics.
 BEHAVIOUR = {
     "sanctions_risk_tolerance": "how much secondary-sanctions exposure the actor accepts "
                                 "before cutting trade with, or aid to, a sanctioned partner",
-    "resolve": "readiness to bear costs: imposing sanctions on rivals, giving military support",
-    "reliability": "how far the actor delivers support to partners under pressure",
+    "resolve": "share of the costs of its choices (sanctions, support) the actor discounts",
+    "reliability": "share of the support it decides to give that the actor delivers",
+    "financial_reach": "how much of others' business runs through the actor's market and financial system, "
+                       "so its secondary sanctions reach it",
 }
-FIELDS = ("name", "military", "economic", *BEHAVIOUR, "positions", "salience")
+FIELDS = ("name", "military", "economic", "trade_total", *BEHAVIOUR, "positions", "salience")
+WORLD = "world"   # the rest of the world, as corridor pairs name it; no actor may take this id
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,11 @@ class Actor:
     name: str
     military: Value        # military capability (SIPRI spending, US$ bn)
     economic: Value        # economic capability (GDP, US$ tn)
+    trade_total: Value | None   # all external goods trade, US$ bn/yr (None: the modelled pairs' sum)
     sanctions_risk_tolerance: Value
     resolve: Value
     reliability: Value
+    financial_reach: Value
     positions: dict[str, Value]   # issue -> position in [-1, 1]
     salience: dict[str, Value]    # issue -> weight >= 0 (normalised per actor)
 
@@ -48,13 +53,14 @@ def parse_actor(aid: str, t: Table, issues: list[str]) -> Actor:
     ScenarioError : a missing or out-of-range value, or an unknown key.
     """
     name = t.string("name", default=aid)
-    mil = t.value("military", lo=0.0)
-    eco = t.value("economic", lo=0.0)
-    beh = {k: t.value(k, 0.0, 1.0) for k in BEHAVIOUR}
+    mil = t.value("military", lo=0.0, hi=1e6)
+    eco = t.value("economic", lo=0.0, hi=1e4)
+    total = t.value("trade_total", lo=0.0, hi=1e6) if t.has("trade_total") else None
+    beh = {k: t.value(k, 0.0, 1.0, default=0.0 if k == "financial_reach" else REQUIRED) for k in BEHAVIOUR}
     pos_t, sal_t = t.table("positions", default={}), t.table("salience", default={})
     positions = {i: pos_t.value(i, -1.0, 1.0, default=0.0) for i in issues}
     salience = {i: sal_t.value(i, 0.0, default=1.0 if not sal_t.data else 0.0) for i in issues}
     pos_t.finish(issues)
     sal_t.finish(issues)
     t.finish(FIELDS)
-    return Actor(aid, name, mil, eco, positions=positions, salience=salience, **beh)
+    return Actor(aid, name, mil, eco, total, positions=positions, salience=salience, **beh)

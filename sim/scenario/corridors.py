@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.scenario.actors import WORLD
 from sim.scenario.distribution import Value
 from sim.core.errors import ScenarioError
 from sim.scenario.schema import Table, check_ident, to_step
@@ -54,7 +55,7 @@ def parse_corridor(cid: str, t: Table, actors: list[str], start) -> Corridor:
         path = f"{t.at('pairs')}[{k}]"
         if not isinstance(p, list) or len(p) != 2 or p[0] == p[1]:
             raise ScenarioError(t.file, path, p, "a pair of two different actor ids")
-        pairs.append(tuple(sorted(check_ident(a, actors, t.file, path) for a in p)))
+        pairs.append(tuple(sorted(check_ident(a, [*actors, WORLD], t.file, path) for a in p)))
     chokes = t.raw("chokepoints", default=[cid])
     if not isinstance(chokes, list) or not all(isinstance(c, str) for c in chokes):
         raise ScenarioError(t.file, t.at("chokepoints"), chokes, "a list of names")

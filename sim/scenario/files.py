@@ -15,8 +15,10 @@ from sim.scenario.parameters import PARAMETERS
 from sim.scenario import actors as actor, corridors as corridor, shocks as shock
 from sim.scenario.schema import close_matches
 
+WORLD_FIELDS = ("trade", "sanctions_tolerance")   # the [world] table's keys
+
 # tables whose keys are names the user chooses, so --set may add a key that is not yet there
-_OPEN_TABLES = ("relations.", "expectations.", "trade.")
+_OPEN_TABLES = ("relations.", "expectations.", "trade.", "sanctions.", "secondary_sanctions.")
 
 
 def read_toml(path) -> dict:
@@ -109,6 +111,8 @@ def _optional_keys(data: dict, parts: list[str]) -> set[str]:
         return set(data.get("issues", {}))
     if len(parts) == 3 and parts[0] == "corridors":
         return set(corridor.FIELDS)
+    if len(parts) == 2 and parts[0] == "world":
+        return set(WORLD_FIELDS)
     if len(parts) == 3 and parts[0] == "shocks":
         kind = data.get("shocks", {}).get(parts[1], {}).get("type")
         return set(shock.COMMON) | set(getattr(shock.SHOCK_TYPES.get(kind), "fields", ()))
@@ -118,8 +122,9 @@ def _optional_keys(data: dict, parts: list[str]) -> set[str]:
 def apply_overrides(data: dict, overrides, file="--set") -> dict:
     """data with `--set KEY.PATH=VALUE` overrides applied, every dynamics parameter made explicit.
 
-    An override may replace any existing key, add a pair to a `relations`, `expectations` or
-    `trade` row, or add an optional key a table may hold (an actor's field, a shock's `enabled`).
+    An override may replace any existing key, add a pair to a `relations`, `expectations`,
+    `trade`, `sanctions` or `secondary_sanctions` row, or add an optional key a table may hold
+    (an actor's field, a shock's `enabled`, a `world` value).
 
     Raises
     ------
@@ -135,12 +140,16 @@ def apply_overrides(data: dict, overrides, file="--set") -> dict:
     for text in overrides:
         key, value = parse_override(text, file)
         parts = key.split(".")
+        open_table = any(key.startswith(p) for p in _OPEN_TABLES) and len(parts) == 3
+        if open_table and isinstance(data.get("actors"), dict) and parts[1] in data["actors"]:
+            data.setdefault(parts[0], {}).setdefault(parts[1], {})   # a new row of a pair table
+        if parts[0] == "world" and len(parts) == 2:
+            data.setdefault("world", {})
         node = data
         for part in parts[:-1]:
             node = node.get(part) if isinstance(node, dict) else None
             if node is None:
                 break
-        open_table = any(key.startswith(p) for p in _OPEN_TABLES) and len(parts) == 3
         addable = isinstance(node, dict) and parts[-1] in _optional_keys(data, parts)
         if not isinstance(node, dict) or (parts[-1] not in node and not open_table and not addable):
             near = list(dict.fromkeys(valid + [".".join([*parts[:-1], k]) for k in _optional_keys(data, parts)]))

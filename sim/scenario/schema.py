@@ -11,6 +11,7 @@ from sim.scenario.distribution import Value, parse_value
 from sim.core.errors import ScenarioError
 
 _MISSING = object()
+REQUIRED = _MISSING   # the default of a key a table must give
 _DATE = re.compile(r"^(\d{4})-(\d{2})$")
 
 

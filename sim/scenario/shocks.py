@@ -38,6 +38,7 @@ class Context:
     closable: tuple[str, ...]     # corridor ids and chokepoint names
     start: tuple[int, int]
     steps: int
+    issues: tuple[str, ...] = ()
 
     def index(self, aid: str) -> int:
         """The index of actor aid in the scenario's order."""
@@ -60,7 +61,7 @@ class Shock:
     window: tuple[int, int]     # steps within which a random shock may start
     repeat: bool
     probability: Value          # chance a scheduled shock happens at all
-    duration: Value             # steps (rounded, >= 1)
+    duration: Value             # steps (rounded, >= 1); OPEN_STEPS for "open"
     intensity: Value            # [0, 1]
     type_name: ClassVar[str] = ""
     fields: ClassVar[tuple[str, ...]] = ()
@@ -71,12 +72,13 @@ class Shock:
         """The type's own fields from table t, validated against ctx (none for the base class)."""
         return {}
 
-    def force(self, f, x: np.ndarray, ctx: Context, draws: dict) -> None:
-        """Add this shock's effect at effective intensity x (R,) into the channels of f.
+    def force(self, f, x: np.ndarray, ctx: Context, draws: dict, onset: np.ndarray) -> None:
+        """Add this shock's effect into the channels of f: x (R,) is its intensity in runs where it
+        is active this step (0 elsewhere), onset (R,) the same but only at the step it starts.
 
         f is one step's `sim.model.state.Forcing` (pair channels [from, to, run], closure
-        [name, run]); draws holds per-run values (R,) of the type's own uncertain fields.
-        Every registered type defines this."""
+        [name, run], shift [actor, issue, run]); draws holds per-run values (R,) of the type's own
+        uncertain fields. Every registered type defines this."""
         raise NotImplementedError(f"shock type {self.type_name} must define force()")
 
     def parties(self) -> list[str]:
@@ -122,10 +124,21 @@ def parse_shock(name: str, t: Table, ctx: Context) -> Shock:
     shock = cls(name=name, label=t.string("label", default=name.replace("_", " ")),
                 enabled=t.boolean("enabled", default=True), at=at, hazard=hazard, window=window,
                 repeat=t.boolean("repeat", default=True), probability=t.value("probability", 0.0, 1.0, 1.0),
-                duration=t.value("duration", 1.0, 1200.0, 1.0), intensity=t.value("intensity", 0.0, 1.0, 1.0),
+                duration=_duration(t), intensity=t.value("intensity", 0.0, 1.0, 1.0),
                 spec=cls.read_fields(t, ctx))
     t.finish(COMMON + cls.fields)
     return shock
+
+
+OPEN = "open"          # a duration that lasts to the end of any run (until lifted by relief)
+OPEN_STEPS = 10 ** 6
+
+
+def _duration(t: Table):
+    """Months a shock lasts once started: a number or distribution in [1, 1200], or "open"."""
+    if t.raw("duration", default=1.0) == OPEN:
+        return float(OPEN_STEPS)
+    return t.value("duration", 1.0, 1200.0, 1.0)
 
 
 def _pair(t: Table, ctx: Context, a: str, b: str) -> dict:
@@ -148,22 +161,27 @@ def _involvement(t: Table, key: str, ctx: Context, exclude) -> dict[str, Value]:
 
 @register("armed_conflict")
 class ArmedConflict(Shock):
-    """Attacker strikes defender; third parties join either side with an involvement share."""
-    fields = ("attacker", "defender", "attacker_allies", "defender_allies")
+    """Attacker strikes defender, and the defender strikes back with the share `retaliation` of
+    the intensity; third parties join either side with an involvement share."""
+    fields = ("attacker", "defender", "retaliation", "attacker_allies", "defender_allies")
 
     @classmethod
     def read_fields(cls, t, ctx):
-        """attacker, defender (different actors) and optional third parties with shares in [0, 1]."""
+        """attacker, defender (different actors), retaliation in [0, 1] (default 0) and optional
+        third parties with shares in [0, 1]."""
         spec = _pair(t, ctx, "attacker", "defender")
-        both = set(spec.values())
+        both = {spec["attacker"], spec["defender"]}
+        spec["retaliation"] = t.value("retaliation", 0.0, 1.0, default=0.0)
         spec["attacker_allies"] = _involvement(t, "attacker_allies", ctx, both)
         spec["defender_allies"] = _involvement(t, "defender_allies", ctx, both)
         return spec
 
-    def force(self, f, x, ctx, draws):
-        """Conflict attacker -> defender at x; each ally joins its side at x times its share."""
+    def force(self, f, x, ctx, draws, onset):
+        """Conflict attacker -> defender at x, defender -> attacker at x times the retaliation;
+        each ally joins its side at x times its share."""
         a, d = ctx.index(self.spec["attacker"]), ctx.index(self.spec["defender"])
         f.conflict[a, d] += x
+        f.conflict[d, a] += x * draws["retaliation"]
         for ally, share in draws["attacker_allies"].items():
             f.conflict[ctx.index(ally), d] += x * share
         for ally, share in draws["defender_allies"].items():
@@ -187,7 +205,7 @@ class Sanctions(Shock):
         spec["secondary"] = t.boolean("secondary", default=False)
         return spec
 
-    def force(self, f, x, ctx, draws):
+    def force(self, f, x, ctx, draws, onset):
         """Primary sanctions sender -> target at x, and secondary ones if declared."""
         s, g = ctx.index(self.spec["sender"]), ctx.index(self.spec["target"])
         f.sanction[s, g] += x
@@ -197,7 +215,9 @@ class Sanctions(Shock):
 
 @register("sanctions_relief")
 class SanctionsRelief(Shock):
-    """A deal: sender lifts sanctions on target, and the two sides' relations get a push."""
+    """A deal: sender lifts its sanctions on target, primary and secondary, by the intensity, for
+    as long as the relief lasts. It changes the level of sanctions; how relations respond is
+    the model's (a signing summit is a diplomatic_event of its own)."""
     fields = ("sender", "target")
 
     @classmethod
@@ -205,12 +225,9 @@ class SanctionsRelief(Shock):
         """sender and target."""
         return _pair(t, ctx, "sender", "target")
 
-    def force(self, f, x, ctx, draws):
-        """Relief sender -> target at x, and a diplomatic push of x/4 both ways."""
-        s, g = ctx.index(self.spec["sender"]), ctx.index(self.spec["target"])
-        f.relief[s, g] += x
-        f.diplomacy[s, g] += 0.25 * x
-        f.diplomacy[g, s] += 0.25 * x
+    def force(self, f, x, ctx, draws, onset):
+        """Relief sender -> target at x while active."""
+        f.relief[ctx.index(self.spec["sender"]), ctx.index(self.spec["target"])] += x
 
 
 @register("corridor_closure")
@@ -224,7 +241,7 @@ class CorridorClosure(Shock):
         return {"corridor": check_ident(t.raw("corridor"), ctx.closable, t.file, t.at("corridor"),
                                         "corridor or chokepoint")}
 
-    def force(self, f, x, ctx, draws):
+    def force(self, f, x, ctx, draws, onset):
         """Close the share x of the named corridor or chokepoint (the largest of overlapping closures)."""
         q = ctx.closable.index(self.spec["corridor"])
         f.closure[q] = np.maximum(f.closure[q], x)
@@ -244,7 +261,7 @@ class ArmsTransfer(Shock):
         """supplier and recipient."""
         return _pair(t, ctx, "supplier", "recipient")
 
-    def force(self, f, x, ctx, draws):
+    def force(self, f, x, ctx, draws, onset):
         """Arms supplier -> recipient at x."""
         f.arms[ctx.index(self.spec["supplier"]), ctx.index(self.spec["recipient"])] += x
 
@@ -263,7 +280,7 @@ class DiplomaticEvent(Shock):
         return {"participants": [check_ident(a, ctx.actors, t.file, f"{t.at('participants')}[{k}]")
                                  for k, a in enumerate(raw)]}
 
-    def force(self, f, x, ctx, draws):
+    def force(self, f, x, ctx, draws, onset):
         """A diplomatic push x between every two participants, both ways."""
         idx = [ctx.index(a) for a in dict.fromkeys(self.spec["participants"])]
         for i in idx:
@@ -274,3 +291,33 @@ class DiplomaticEvent(Shock):
     def parties(self):
         """The participants."""
         return list(self.spec["participants"])
+
+
+@register("position_change")
+class PositionChange(Shock):
+    """A change of government or policy: the actor's positions shift by the given amounts (times
+    the intensity) in the month it happens, and move on from there by the model's rules."""
+    fields = ("actor", "shift")
+
+    @classmethod
+    def read_fields(cls, t, ctx):
+        """actor, and shift: a table issue = change of position, each in [-2, 2]."""
+        actor = t.ident("actor", ctx.actors)
+        tab = t.table("shift")
+        shift = {}
+        for issue, _ in list(tab.items()):
+            check_ident(issue, ctx.issues, t.file, tab.at(issue), "issue")
+            shift[issue] = tab.value(issue, -2.0, 2.0)
+        if not shift:
+            raise ScenarioError(t.file, t.at("shift"), {}, "a table of issue = change of position, e.g. {sanctions = -0.5}")
+        return {"actor": actor, "shift": shift}
+
+    def force(self, f, x, ctx, draws, onset):
+        """Add each shift times the onset intensity to the actor's position."""
+        a = ctx.index(self.spec["actor"])
+        for issue, change in draws["shift"].items():
+            f.shift[a, ctx.issues.index(issue)] += onset * change
+
+    def parties(self):
+        """The actor whose positions change."""
+        return [self.spec["actor"]]

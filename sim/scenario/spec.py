@@ -6,20 +6,20 @@ raises ScenarioError naming the file, key path, value and what is allowed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sim.scenario.actors import BEHAVIOUR, Actor, parse_actor
+from sim.scenario.actors import BEHAVIOUR, WORLD, Actor, parse_actor
 from sim.scenario.corridors import Corridor, parse_corridor
-from sim.scenario.distribution import Value
-from sim.scenario.files import apply_overrides, chain_root, resolve_file
+from sim.scenario.distribution import Value, nominal
+from sim.scenario.files import WORLD_FIELDS, apply_overrides, chain_root, resolve_file
 from sim.scenario.parameters import PARAMETERS
 from sim.core.errors import ScenarioError
 from sim.scenario.schema import Table, check_ident, parse_month, step_date
 from sim.scenario.shocks import Context, Shock, parse_shock
 
 TOP = ("extends", "scenario", "time", "issues", "actors", "relations", "expectations",
-       "trade", "corridors", "shocks", "dynamics", "outputs")
+       "trade", "sanctions", "secondary_sanctions", "world", "corridors", "shocks", "dynamics", "outputs")
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,10 @@ class Scenario:
     key_pairs: tuple[tuple[str, str], ...]
     resolved: dict                               # the merged, overridden file as data
     reference: "Scenario | None" = None          # calibration scenario (None: this one)
+    sanctions: dict = field(default_factory=dict)   # (i, j) -> i's primary sanctions on j in the start month
+    secondary: dict = field(default_factory=dict)   # (i, j) -> i's secondary sanctions on j's partners
+    world_trade: Value | None = None             # all countries' trade, US$ bn/yr (None: the actors' own)
+    world_tolerance: Value = 0.2                 # the rest of the world's tolerance of secondary sanctions
 
     @property
     def actor_ids(self) -> tuple[str, ...]:
@@ -63,9 +67,9 @@ class Scenario:
         return step_date(self.start, step)
 
     def context(self) -> Context:
-        """What shocks may refer to: actors, closable names (corridor ids, then chokepoints), time."""
+        """What shocks may refer to: actors, closable names (corridor ids, then chokepoints), time, issues."""
         closable = tuple(dict.fromkeys([q for c in self.corridors for q in c.chokepoints]))
-        return Context(self.path, self.actor_ids, closable, self.start, self.steps)
+        return Context(self.path, self.actor_ids, closable, self.start, self.steps, tuple(self.issues))
 
 
 def load(path, overrides=()) -> Scenario:
@@ -139,6 +143,8 @@ def validate(data: dict, path: Path) -> Scenario:
         raise ScenarioError(path, "issues", {}, "declare at least one issue dimension")
 
     act = top.table("actors")
+    if WORLD in act.data:
+        raise ScenarioError(path, f"actors.{WORLD}", WORLD, f"'{WORLD}' names the rest of the world; choose another id")
     actors = tuple(parse_actor(aid, act.table(aid), list(issues)) for aid, _ in list(act.items()))
     if len(actors) < 2:
         raise ScenarioError(path, "actors", list(act.data), "at least two actors")
@@ -147,7 +153,16 @@ def validate(data: dict, path: Path) -> Scenario:
     relations = _matrix(top.table("relations", default={}), ids, -1.0, 1.0, symmetric=False)
     # expected support is one-sided: what Iran expects of Russia says nothing of the reverse
     expectations = _matrix(top.table("expectations", default={}), ids, 0.0, 1.0, symmetric=False, mirror=False)
-    trade = _matrix(top.table("trade", default={}), ids, 0.0, float("inf"), symmetric=True)
+    trade = _matrix(top.table("trade", default={}), ids, 0.0, 1e6, symmetric=True)
+    _check_trade_totals(actors, trade, path)
+    # sanctions are directed and one-sided, like expectations
+    sanctions = _matrix(top.table("sanctions", default={}), ids, 0.0, 1.0, symmetric=False, mirror=False)
+    secondary = _matrix(top.table("secondary_sanctions", default={}), ids, 0.0, 1.0, symmetric=False, mirror=False)
+    world = top.table("world", default={})
+    world_trade = world.value("trade", 0.0, 1e7) if world.has("trade") else None
+    world_tolerance = world.value("sanctions_tolerance", 0.0, 1.0, default=0.2)
+    world.finish(WORLD_FIELDS)
+    _check_world_trade(actors, world_trade, path)
 
     cor = top.table("corridors", default={})
     corridors = tuple(parse_corridor(cid, cor.table(cid), ids, start) for cid, _ in list(cor.items()))
@@ -174,7 +189,29 @@ def validate(data: dict, path: Path) -> Scenario:
     top.finish(TOP)
     return Scenario(path, name, title, description, start, steps, issues, actors, relations,
                     expectations, trade, corridors, shocks, dynamics,
-                    tuple(key_pairs) or default_pairs(ids), data)
+                    tuple(key_pairs) or default_pairs(ids), data, sanctions=sanctions, secondary=secondary,
+                    world_trade=world_trade, world_tolerance=world_tolerance)
+
+
+def _modelled_trade(actor: str, trade: dict) -> float:
+    return sum(nominal(v) for (i, _), v in trade.items() if i == actor)
+
+
+def _check_trade_totals(actors, trade: dict, path) -> None:
+    """An actor's total trade holds at least its trade with the other actors (at nominal values)."""
+    for a in actors:
+        if a.trade_total is not None and nominal(a.trade_total) < _modelled_trade(a.id, trade) - 1e-9:
+            raise ScenarioError(path, f"actors.{a.id}.trade_total", nominal(a.trade_total),
+                                f"must be at least its trade with the other actors, {_modelled_trade(a.id, trade):g}")
+
+
+def _check_world_trade(actors, world_trade, path) -> None:
+    """The world's trade holds at least the actors' own (at nominal values)."""
+    if world_trade is None:
+        return
+    own = sum(nominal(a.trade_total) for a in actors if a.trade_total is not None)
+    if nominal(world_trade) < own - 1e-9:
+        raise ScenarioError(path, "world.trade", nominal(world_trade), f"must be at least the actors' total trade, {own:g}")
 
 
 def default_pairs(ids) -> tuple[tuple[str, str], ...]:
@@ -187,12 +224,17 @@ def parameter_keys(scen: Scenario) -> list[str]:
     keys = []
     for a in scen.actors:
         keys += [f"actors.{a.id}.{f}" for f in ("military", "economic", *BEHAVIOUR)]
+        keys += [f"actors.{a.id}.trade_total"] if a.trade_total is not None else []
         keys += [f"actors.{a.id}.{f}.{i}" for f in ("positions", "salience") for i in scen.issues]
     written = scen.resolved.get("relations", {})
     keys += [f"relations.{i}.{j}" for i, j in scen.relations if j in written.get(i, {})]
     keys += [f"expectations.{i}.{j}" for i, j in scen.expectations]
     ids = list(scen.actor_ids)
     keys += [f"trade.{i}.{j}" for i, j in scen.trade if ids.index(i) < ids.index(j)]
+    keys += [f"sanctions.{i}.{j}" for i, j in scen.sanctions]
+    keys += [f"secondary_sanctions.{i}.{j}" for i, j in scen.secondary]
+    keys += ["world.trade"] if scen.world_trade is not None else []
+    keys += ["world.sanctions_tolerance"]
     keys += [f"corridors.{c.id}.capacity" for c in scen.corridors]
     keys += [f"dynamics.{k}" for k in scen.dynamics]
     for s in scen.shocks:

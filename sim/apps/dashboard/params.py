@@ -25,6 +25,7 @@ BEHAVIOUR_LABELS = {
     "sanctions_risk_tolerance": "Sanctions risk tolerance",
     "reliability": "Reliability",
     "resolve": "Resolve",
+    "financial_reach": "Financial reach",
 }
 
 
@@ -111,10 +112,18 @@ def controls(data: dict) -> list[Control]:
                            normalise(a.get("military")), "military spending, US$ bn (SIPRI)"))
         out.append(Control(f"actors.{aid}.economic", "Economic capability", aid, "amount", 0.0, math.inf,
                            normalise(a.get("economic")), "GDP, US$ tn (IMF)"))
-        for b in ("sanctions_risk_tolerance", "reliability", "resolve"):
+        if "trade_total" in a:
+            out.append(Control(f"actors.{aid}.trade_total", "Total trade", aid, "amount", 0.0, math.inf,
+                               normalise(a.get("trade_total")), "all external goods trade, US$ bn per year"))
+        for b in BEHAVIOUR_LABELS:
             assert b in BEHAVIOUR
             out.append(Control(f"actors.{aid}.{b}", BEHAVIOUR_LABELS[b], aid, "share", 0.0, 1.0,
-                               normalise(a.get(b)), BEHAVIOUR[b]))
+                               normalise(a.get(b, 0.0)), BEHAVIOUR[b]))
+        positions = a.get("positions") or {}
+        for i in issues:
+            out.append(Control(f"actors.{aid}.positions.{i}", f"Position: {i.replace('_', ' ')}", aid, "share",
+                               -1.0, 1.0, normalise(positions.get(i, 0.0)),
+                               f"{name}'s position on {i} at the start (-1 to +1; it moves under pressure and support)"))
         sal = _salience_defaults(a, issues)
         for i in issues:
             base = sal[i]
