@@ -20,6 +20,7 @@ examples:
   alignsim plot results/pivot                     redraw the figures from saved results
   alignsim experiment experiments/june_war_vs_baseline.toml --out results/war
   alignsim report results/war                     one self-contained HTML briefing
+  alignsim attribute june_war_pivot --pair iran china     which events drove the difference from the baseline
   alignsim landscape examples/landscape_syria_2016.toml
   alignsim validate                               stylized facts of the 2024-2025 case
   alignsim dashboard june_war_pivot               the interactive page on http://127.0.0.1:8765/
@@ -61,9 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     # the order here is the order `alignsim --help` lists the commands in
+    from sim.apps.attribute import add_parser as add_attribute_parser
     from sim.apps.experiment import add_experiment_parser
-    for add in (_add_run, _add_list, _add_show, _add_plot, _add_landscape, add_experiment_parser, _add_report,
-                _add_dashboard, _add_validate):
+    for add in (_add_run, _add_list, _add_show, _add_plot, _add_landscape, add_experiment_parser,
+                add_attribute_parser, _add_report, _add_dashboard, _add_validate):
         add(sub)
     return p
 
@@ -260,6 +262,10 @@ def cmd_plot(args) -> int:
     from sim.experiments.writers import is_experiment
     from sim.figures.run import draw_figures
     folder = args.folder
+    from sim.apps.attribute import redraw
+    if (drawn := redraw(folder)) is not None:       # attribution folders
+        print("\n".join(map(str, drawn)))
+        return 0
     if is_experiment(folder):
         from sim.figures.experiment import plot_experiment
         for p in plot_experiment(folder):
@@ -293,13 +299,19 @@ def cmd_experiment(args) -> int:
     return experiment_main(args.file, args.out, args.overwrite, args.quiet, args.runs, args.workers)
 
 
+def cmd_attribute(args) -> int:
+    from sim.apps.attribute import attribute_main
+    return attribute_main(args)
+
+
 def cmd_report(args) -> int:
     from sim.report.html import report_main
     return report_main(args.folder)
 
 
 COMMANDS = {"dashboard": cmd_dashboard, "experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate,
-            "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
+            "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape,
+            "attribute": cmd_attribute}
 
 
 def main(argv=None) -> int:
