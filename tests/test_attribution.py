@@ -86,11 +86,16 @@ def flagship():
 def test_factors_of_the_flagship_are_its_events_and_the_rail_link(flagship):
     f = find_factors(*flagship)
     assert [x.key for x in f] == ["china_iran_rail", "oct_2024_strikes", "maximum_pressure", "precursor_sanctions",
-                                  "june_war", "sco_tianjin", "oil_for_arms"]
-    assert f[0].kind == "corridor added" and {x.kind for x in f[1:]} == {"shock added"}
+                                  "june_war", "iran_closes_hormuz", "us_strikes_iran"]
+    assert f[0].kind == "corridor added" and {x.kind for x in f[1:5]} == {"shock added"}
+    assert {x.kind for x in f[5:]} == {"decision added"}
+    deals = find_factors(scenario.load("scenarios/june_war_scripted_deals.toml"), flagship[0])
+    assert [(x.key, x.kind) for x in deals] == [("sco_tianjin", "shock added"), ("oil_for_arms", "shock added")]
+    from sim.experiments.factors import COVERED
+    from sim.scenario.spec import TOP
+    assert set(TOP) <= set(COVERED), "a scenario table that is no factor: attribution would miss what it changes"
     rd = find_factors(scenario.load("scenarios/russia_delivers.toml"), flagship[0])
-    assert [(x.key, x.kind, x.detail) for x in rd] == [("russian_arms", "shock added", ""),
-                                                       ("actor:russia", "actor changed", "resolve, reliability")]
+    assert [(x.key, x.kind, x.detail) for x in rd] == [("actor:russia", "actor changed", "resolve, reliability")]
 
 
 def test_variants_reproduce_both_scenarios_bit_for_bit(flagship):
@@ -108,6 +113,25 @@ def test_channels_name_dynamics_parameters_with_neutral_values_in_range():
     assert all(k in PARAMETERS for c in CHANNELS for k in c.off)
     bad = (type(CHANNELS[0])("x", "x", {"no_such_weight": 0.0}),)
     assert check_channels(bad) == ["x: no_such_weight is not a dynamics parameter"]
+    out = (type(CHANNELS[0])("y", "y", {"reopening": 2.0}),)
+    assert check_channels(out) == ["y: reopening = 2.0 outside [0.0, 1.0]"]
+
+
+def test_the_decisions_channel_off_means_no_actor_decides_anything(flagship):
+    """With the decisions channel off, no support is decided, sanctions stay at their 2024 levels
+    (plus what is scheduled) and no declared closure or strike is taken; with it on, they are."""
+    scen, _ = flagship
+    off = att.with_dynamics(scen, next(c for c in CHANNELS if c.key == "decisions").off)
+    rec = ("act", "decided", "sanctions")
+    on_, off_ = (simulate(compile(s, 5, np.arange(64), scen.steps), record=rec) for s in (scen, off))
+    assert on_["act"].max() == 1.0 and off_["act"].max() == 0.0
+    assert off_["decided"].max() == 0.0
+    ids = list(scen.actor_ids)
+    us, ir, cn = ids.index("us"), ids.index("iran"), ids.index("china")
+    # China's sanctions on the US are nobody's script: decided with the channel on, held with it off
+    s_on, s_off = on_["sanctions"][:, :, cn, us], off_["sanctions"][:, :, cn, us]
+    assert np.abs(s_off - s_off[:, :1]).max() < 1e-6 and np.abs(s_on - s_on[:, :1]).max() > 1e-3
+    assert off_["sanctions"][:, -1, us, ir].mean() > off_["sanctions"][:, 0, us, ir].mean()   # scheduled stay
 
 
 # ------------------------------------------------------------------ the command

@@ -45,17 +45,18 @@ CHANNELS: tuple[Channel, ...] = (
     Channel("balance", "structural balance (friends of friends)", {"w_balance": 0.0}),
     Channel("economic", "economic dependence", {"w_economic": 0.0}),
     Channel("trust", "trust and support received", {"w_trust": 0.0, "reciprocity": 0.0}),
-    Channel("sanctions", "sanctions pressure", {"w_sanctions": 0.0}),
+    Channel("sanctions", "sanctions between the two (their direct cost to alignment)", {"w_sanctions": 0.0}),
     # the last term of the alignment update: without it a summit's push would be counted as interaction
     Channel("diplomacy", "summits (direct push of diplomatic events)", {"diplomacy": 0.0}),
-    # support off, and sanctions held at their 2024 levels (the value of changing them is zero).
-    # With every gain at zero a decision is worth minus its cost, but the logit's random taste
-    # would still pick some support at the default temperature; at the lowest temperature
-    # almost none (a taste below -cost/0.01, a fraction of a percent of pairs).
-    Channel("decisions", "decisions (support given, sanctions changed)",
+    # every decision the actors take, off: support (no gain, so no value: `decisions.choose` never
+    # acts on a value of zero, and without decided diplomatic backing there are no summits),
+    # sanctions held at their 2024 levels (with no value the change in the value of sanctioning is
+    # zero), and the closures and strikes a scenario declares (no coercion, no gain of striking).
+    # Scheduled shocks stay: they are the events, not the actors' choices.
+    Channel("decisions", "decisions (support, summits, sanctions, closures, strikes)",
             {"support_friendship": 0.0, "support_stake": 0.0, "support_security": 0.0, "support_trade": 0.0,
-             "support_commitment": 0.0, "decision_temperature": 0.01,
-             "sanction_hostility": 0.0, "sanction_threat": 0.0, "sanction_join": 0.0}),
+             "support_commitment": 0.0, "sanction_hostility": 0.0, "sanction_threat": 0.0, "sanction_join": 0.0,
+             "closure_coercion": 0.0, "strike_gain": 0.0}),
 )
 
 

@@ -1,7 +1,8 @@
 """The factors that tell two scenarios apart, and the variant scenarios that mix them.
 
 A factor is one element that differs between a scenario and the one it is compared against
-(its reference): a shock added, removed or changed; a corridor; one actor's parameters; one
+(its reference): a shock added, removed or changed; a declared decision (`[decisions.*]`: a
+closure or strike an actor may take) added, removed or changed; a corridor; one actor's parameters; one
 actor's row of a pair table (initial alignments, expectations, trade, sanctions in force); the
 rest of the world; the dynamics weights; the calibration reference. A *variant* is the reference
 with a subset of the factors taken from the scenario: with none it is the reference, with all
@@ -27,6 +28,9 @@ MUST_MATCH = ("time", "issues")                     # variants could not mix the
 ROW_TABLES = {"relations": "initial alignments", "expectations": "expected support", "trade": "trade",
               "sanctions": "sanctions in force at the start", "secondary_sanctions": "secondary sanctions at the start"}
 CALIBRATION = "calibration"
+# every top-level table of a scenario file, by how it is handled (tests/test_attribution.py checks
+# that none of sim.scenario.spec.TOP is missing: a new table must become a factor here)
+COVERED = (*IGNORED, *MUST_MATCH, "corridors", "shocks", "decisions", "actors", *ROW_TABLES, "world", "dynamics")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ def find_factors(scen: Scenario, other: Scenario) -> list[Factor]:
         out += _entry(a, b, "corridors", cid, "corridor", _corridor_label)
     for sid in _keys(a.get("shocks", {}), b.get("shocks", {})):
         out += _entry(a, b, "shocks", sid, "shock", _shock_label)
+    for did in _keys(a.get("decisions", {}), b.get("decisions", {})):
+        out += _entry(a, b, "decisions", did, "decision", _shock_label)
     for aid in scen.actor_ids:
         x, y = a["actors"].get(aid, {}), b["actors"].get(aid, {})
         if x != y:
