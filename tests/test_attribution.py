@@ -237,3 +237,46 @@ def test_plot_redraws_the_attribution_figures_identically(by_factor, capsys):
     assert main(["plot", str(by_factor)]) == 0
     assert "attribution_over_time.svg" in capsys.readouterr().out
     assert (by_factor / "figures" / "attribution_waterfall.png").read_bytes() == before
+
+
+def test_experiment_type_attribution_is_read_and_checked(tmp_path):
+    from sim.core.errors import ScenarioError
+    from sim.experiments import spec
+    exp = spec.load("experiments/june_war_attribution.toml", runs=3)
+    events, mech = exp.analyses[1], exp.analyses[2]
+    assert (events.type, events.against, events.pair, events.variants, events.runs) == \
+        ("attribution", "baseline", ("iran", "china"), 128, 3)
+    assert mech.by == "mechanism" and mech.variants == 2 * (len(CHANNELS) + 1)
+    text = open("experiments/june_war_attribution.toml").read().replace("../scenarios", str(Path("scenarios").resolve()))
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('against = "baseline"\npair = ["iran", "china"]\nmeasure = "directed"\nby = "factor"',
+                                'against = "basline"\npair = ["iran", "china"]\nmeasure = "directed"\nby = "factor"'))
+    with pytest.raises(ScenarioError, match=r"analyses\[1\]\.against = \"basline\".*did you mean baseline"):
+        spec.load(bad)
+    block = 'pair = ["iran", "china"]\nmeasure = "directed"\nby = "factor"'
+    for edit, where in (('pair = ["iran", "chna"]\nmeasure = "directed"\nby = "factor"', r"analyses\[1\]\.pair.*china"),
+                        (block + '\nat = "2031-01"', r"analyses\[1\]\.at.*outside the horizon"),
+                        (block.replace("factor", "event"), r"analyses\[1\]\.by")):
+        bad.write_text(text.replace(block, edit))
+        with pytest.raises(ScenarioError, match=where):
+            spec.load(bad)
+
+
+def test_experiment_writes_each_attribution_and_its_figures(tmp_path, capsys):
+    out = tmp_path / "e"
+    assert main(["experiment", "experiments/june_war_attribution.toml", "--runs", "4", "--out", str(out),
+                 "--quiet"]) == 0
+    rows = _rows(out / "attribution.csv")
+    printed = capsys.readouterr().out
+    total = next(float(r["contribution"]) for r in rows if r["analysis"] == "events" and r["factor"] == "total")
+    assert f"events: total {total:+.3f}" in printed and "mechanisms: total" in printed
+    assert list(rows[0])[:2] == ["analysis", "factor"] and {r["analysis"] for r in rows} == {"events", "mechanisms"}
+    for name in ("events", "mechanisms"):
+        mine = [r for r in rows if r["analysis"] == name]
+        assert mine[-1]["factor"] == "total"
+        assert abs(sum(float(r["contribution"]) for r in mine[:-1]) - float(mine[-1]["contribution"])) < 1e-9
+    man = json.loads((out / "manifest.json").read_text())
+    events = next(a for a in man["analyses"] if a["name"] == "events")
+    assert events["attribution"]["measure"] == "directed" and events["total_runs"] == 128 * 4
+    for stem in ("events_waterfall", "events_over_time", "mechanisms_waterfall", "mechanisms_over_time"):
+        assert (out / "figures" / f"{stem}.png").exists()

@@ -85,4 +85,25 @@ def summary_text(out: Path, man: dict) -> str:
                              f"ST {float(r['ST']):.2f}")
     if (out / "rules.txt").exists():
         lines += ["  " + x for x in (out / "rules.txt").read_text().splitlines() if x.strip()]
+    if (out / "attribution.csv").exists():
+        lines += _attribution_lines(out, man)
     return "\n".join(lines)
+
+
+def _attribution_lines(out: Path, man: dict, top: int = 3) -> list[str]:
+    """Per attribution analysis: its total and its largest contributions, with 95% intervals."""
+    with (out / "attribution.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    lines = []
+    for an in man["analyses"]:
+        if an["type"] != "attribution":
+            continue
+        mine = [r for r in rows if r["analysis"] == an["name"]]
+        labels = an["attribution"]["labels"]
+        total = next(r for r in mine if r["factor"] == "total")
+        body = sorted((r for r in mine if r["factor"] != "total"), key=lambda r: -abs(float(r["contribution"])))
+        lines.append(f"  {an['name']}: total {float(total['contribution']):+.3f} "
+                     f"[{float(total['lo']):+.3f}, {float(total['hi']):+.3f}], largest:")
+        lines += [f"    {float(r['contribution']):+.3f} [{float(r['lo']):+.3f}, {float(r['hi']):+.3f}]  "
+                  f"{labels.get(r['factor'], r['factor'])}" for r in body[:top]]
+    return lines

@@ -16,7 +16,7 @@ from sim.experiments.outcomes import NAME_CHARS, check_names
 from sim.experiments.parameters import Parameter, parse_parameters
 from sim.scenario.schema import Table, check_ident, close_matches
 
-TYPES = ("compare", "sweep", "sensitivity", "discovery")
+TYPES = ("compare", "sweep", "sensitivity", "discovery", "attribution")
 MAX_RUNS = 200_000            # runs in one ensemble: about 35 kB each for a five-actor scenario
 
 
@@ -237,7 +237,7 @@ def parse_analysis(t: Table, scenarios: dict, outcomes: dict, base_runs: int, ru
         runs in one ensemble.
     """
     kind = t.raw("type")
-    if not isinstance(kind, str) or kind not in ANALYSES:
+    if not isinstance(kind, str) or kind not in ANALYSES:     # "attribution": sim.experiments.spec reads it
         raise ScenarioError(t.file, t.at("type"), kind, "one of " + ", ".join(TYPES)
                             + (close_matches(kind, TYPES) if isinstance(kind, str) else ""))
     cls = ANALYSES[kind]

@@ -80,6 +80,8 @@ def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "e
         if bar is not None:
             bar.close()
     manifest["files"] = write_tables(out, w)
+    for entry in manifest["analyses"]:
+        entry.update(w.details.get(entry["name"], {}))
     timings["simulation_and_analysis_seconds"] = round(time.perf_counter() - t_start, 3)
     write_manifest(out, manifest)
     if draw is not None:

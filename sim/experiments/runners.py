@@ -24,6 +24,9 @@ import numpy as np
 from sim.analysis.discovery import prim, rules
 from sim.analysis.sensitivity import sobol
 from sim.experiments.analyses import Compare, Discovery, Sensitivity, Sweep
+from sim.experiments import attribution as att
+from sim.experiments.attribution_analysis import Attribution, plan as attribution_plan
+from sim.experiments.attribution_io import HEADER, OVER_TIME_HEADER, describe, table_rows
 from sim.experiments.outcomes import Values
 from sim.experiments.sampling import analysis_rng, run_values, sample_points
 from sim.experiments.spec import Experiment
@@ -307,7 +310,32 @@ def _prim_row(an: Discovery, b: int, step, box, n_restricted: int, chosen: int) 
     return row
 
 
-RUNNERS = {"compare": run_compare, "sweep": run_sweep, "sensitivity": run_sensitivity, "discovery": run_discovery}
+def run_attribution(exp: Experiment, an: Attribution, k: int, w: Results, ctx: RunContext) -> None:
+    """Run an attribution analysis: its variants, then its rows and its manifest description.
+
+    Parameters
+    ----------
+    exp : Experiment
+    an : Attribution
+    k : int
+        The analysis's position in the experiment (unused: every variant runs with the seed).
+    w : Results
+        Gets rows of attribution.csv and attribution_over_time.csv, and the description.
+    ctx : RunContext
+    """
+    t0 = time.perf_counter()
+    scen, other = exp.scenarios[an.scenario], exp.scenarios[an.against]
+    q = att.question(scen, an.pair, an.measure, an.at)
+    result = att.attribute(attribution_plan(an, exp.scenarios), q, an.runs, exp.seed, ctx.executor, ctx.progress)
+    main, over = table_rows(result, an.name)
+    w.add_table("attribution.csv", ["analysis", *HEADER], main)
+    w.add_table("attribution_over_time.csv", ["analysis", *OVER_TIME_HEADER], over)
+    w.details.setdefault(an.name, {})["attribution"] = describe(result, scen, other)
+    ctx.timings[an.name] = round(time.perf_counter() - t0, 3)
+
+
+RUNNERS = {"compare": run_compare, "sweep": run_sweep, "sensitivity": run_sensitivity, "discovery": run_discovery,
+           "attribution": run_attribution}
 
 
 def total_run_steps(exp: Experiment) -> int:

@@ -23,7 +23,7 @@ An experiment file (experiments/*.toml) names scenarios, declares outcomes and l
     above = 0.5
 
     [[analyses]]
-    type = "compare"                       # compare | sweep | sensitivity | discovery
+    type = "compare"                       # compare | sweep | sensitivity | discovery | attribution
 
 It is validated like a scenario: every key is checked, an unknown one is an error naming the
 nearest allowed keys, parameter key paths are checked against the scenario's
@@ -43,6 +43,9 @@ Analyses (fields beyond `type`, optional `name` and `title`):
     discovery    scenario, parameters, samples (Latin hypercube points), runs (per point),
                  outcome (a yes/no outcome), peel_alpha, paste_alpha, mass_min, min_coverage,
                  threshold, boxes (see sim/analysis/discovery.py).
+    attribution  scenario, against (default: the label of the file it extends), pair, measure,
+                 at, by = "factor" | "mechanism", runs (per variant), samples: the paired
+                 difference split into Shapley contributions (sim/experiments/attribution_analysis.py).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from pathlib import Path
 from sim import scenario as scenario_mod
 from sim.core.errors import ScenarioError
 from sim.experiments.analyses import check_name, parse_analysis
+from sim.experiments.attribution_analysis import parse_attribution
 from sim.experiments.outcomes import NAME_CHARS, Outcome, parse_outcome
 from sim.experiments.parameters import flatten
 from sim.scenario.schema import Table, close_matches
@@ -234,7 +238,9 @@ def _parse_analyses(raw_an, scenarios, outcomes, base_runs, runs, labels, path: 
         raise ScenarioError(path, "analyses", raw_an, 'at least one [[analyses]] table with type = "compare", ...')
     analyses, seen = [], {}
     for k, a in enumerate(raw_an):
-        an = parse_analysis(Table(a, path, f"analyses[{k}]"), scenarios, outcomes, base_runs, runs, labels)
+        t = Table(a, path, f"analyses[{k}]")
+        an = parse_attribution(t, scenarios, base_runs, runs) if a.get("type") == "attribution" \
+            else parse_analysis(t, scenarios, outcomes, base_runs, runs, labels)
         if an.name in seen:
             raise ScenarioError(path, f"analyses[{k}].name", an.name, "already used by another analysis")
         seen[an.name] = an

@@ -63,6 +63,10 @@ class Results:
         One block of rules.txt per discovery analysis.
     arrays : dict
         Name -> array, for samples.npz.
+    tables : dict
+        File name -> (header, rows) of tables an analysis module writes itself (attribution).
+    details : dict
+        Analysis name -> what its run adds to the analysis's entry in manifest.json.
     """
 
     def __init__(self):
@@ -75,6 +79,12 @@ class Results:
         self.prim_box: list[list] = []
         self.rules: list[str] = []
         self.arrays: dict[str, np.ndarray] = {}
+        self.tables: dict[str, tuple[list, list]] = {}
+        self.details: dict[str, dict] = {}
+
+    def add_table(self, name: str, header: list, rows: list) -> None:
+        """Add rows to the table `name`, created with `header` by the first analysis to add any."""
+        self.tables.setdefault(name, (header, []))[1].extend(rows)
 
     def store(self, prefix: str, values: dict[str, Values]) -> None:
         """Keep every run's values for samples.npz.
@@ -172,6 +182,9 @@ def write_tables(out: Path, w: Results) -> list[str]:
         _write_csv(out / "prim_box.csv", PRIM_BOX_HEADER, w.prim_box)
         (out / "rules.txt").write_text("\n".join(w.rules), encoding="utf-8")
         files += ["prim.csv", "prim_box.csv", "rules.txt"]
+    for name, (header, rows) in w.tables.items():
+        _write_csv(out / name, header, rows)
+        files.append(name)
     np.savez_compressed(out / "samples.npz", **w.arrays)
     files.append("samples.npz")
     return files

@@ -15,6 +15,8 @@ sim.figures.compare, .sweep, .sensitivity and .discovery.
     sweep        {name}_heatmap_{o}     grid over two parameters: outcome o per cell
                  {name}_response        outcome against each parameter (binned for Latin hypercubes)
     sensitivity  {name}_sobol           first- and total-order Sobol' indices with bootstrap intervals
+    attribution  {name}_waterfall     the difference split by factor or channel (sim.figures.attribution)
+                 {name}_over_time     the contributions month by month
     discovery    {name}_tradeoff        PRIM peeling trajectory: coverage against density
                  {name}_box             the chosen box: limits per parameter, and the cases in the
                                         two most restricted parameters
@@ -25,6 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.figures import style as plot
+from sim.figures.attribution import attribution_specs
 from sim.figures.compare import difference_figure, forest_figure, levels_figure
 from sim.figures.discovery import box_figure, tradeoff_figure
 from sim.figures.saved import Saved
@@ -83,6 +86,8 @@ def specs(folder) -> list[tuple[str, object, str]]:
                         "bootstrap intervals. Remaining replicate noise inflates every total-order index by about "
                         "the noise share (dashed line): a total-order index near that line is indistinguishable "
                         "from the dice."))
+        elif kind == "attribution":
+            out += attribution_specs(folder, an, _stem)
         elif kind == "discovery":
             out.append((_stem(name, "box"), lambda an=an: box_figure(S, an),
                         f"Scenario discovery (PRIM): the parameter box in which “{S.desc(an['outcome'])}” is most "
