@@ -21,6 +21,7 @@ examples:
   alignsim experiment experiments/june_war_vs_baseline.toml --out results/war
   alignsim report results/war                     one self-contained HTML briefing
   alignsim attribute june_war_pivot --pair iran china     which events drove the difference from the baseline
+  alignsim compare results/baseline results/pivot  two run folders: paired when their seeds match
   alignsim landscape examples/landscape_syria_2016.toml
   alignsim validate                               stylized facts of the 2024-2025 case
   alignsim dashboard june_war_pivot               the interactive page on http://127.0.0.1:8765/
@@ -63,9 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     # the order here is the order `alignsim --help` lists the commands in
     from sim.apps.attribute import add_parser as add_attribute_parser
+    from sim.apps.compare import add_parser as add_compare_parser
     from sim.apps.experiment import add_experiment_parser
     for add in (_add_run, _add_list, _add_show, _add_plot, _add_landscape, add_experiment_parser,
-                add_attribute_parser, _add_report, _add_dashboard, _add_validate):
+                add_attribute_parser, add_compare_parser, _add_report, _add_dashboard, _add_validate):
         add(sub)
     return p
 
@@ -263,7 +265,8 @@ def cmd_plot(args) -> int:
     from sim.figures.run import draw_figures
     folder = args.folder
     from sim.apps.attribute import redraw
-    if (drawn := redraw(folder)) is not None:       # attribution folders
+    from sim.apps.compare import redraw as redraw_comparison
+    if (drawn := redraw(folder) or redraw_comparison(folder)) is not None:   # attribution, comparison folders
         print("\n".join(map(str, drawn)))
         return 0
     if is_experiment(folder):
@@ -304,6 +307,11 @@ def cmd_attribute(args) -> int:
     return attribute_main(args)
 
 
+def cmd_compare(args) -> int:
+    from sim.apps.compare import compare_main
+    return compare_main(args)
+
+
 def cmd_report(args) -> int:
     from sim.report.html import report_main
     return report_main(args.folder)
@@ -311,7 +319,7 @@ def cmd_report(args) -> int:
 
 COMMANDS = {"dashboard": cmd_dashboard, "experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate,
             "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape,
-            "attribute": cmd_attribute}
+            "attribute": cmd_attribute, "compare": cmd_compare}
 
 
 def main(argv=None) -> int:
