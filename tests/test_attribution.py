@@ -280,3 +280,16 @@ def test_experiment_writes_each_attribution_and_its_figures(tmp_path, capsys):
     assert events["attribution"]["measure"] == "directed" and events["total_runs"] == 128 * 4
     for stem in ("events_waterfall", "events_over_time", "mechanisms_waterfall", "mechanisms_over_time"):
         assert (out / "figures" / f"{stem}.png").exists()
+
+
+def test_waterfall_names_pair_month_and_scale_and_prints_each_interval(by_factor):
+    from sim.figures.attribution import load, signed, waterfall_figure
+    info, rows, _ = load(by_factor)
+    fig = waterfall_figure(info, rows)
+    texts = [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
+    assert any("What moved Iran–China mutual alignment by January 2028?" in t for t in texts)
+    assert any("scale −1 hostile, 0 indifferent, +1 allied" in t for t in texts)
+    top = max(rows[:-1], key=lambda r: abs(float(r["contribution"])))
+    c, lo, hi = (float(top[k]) for k in ("contribution", "lo", "hi"))
+    assert any(t.startswith(f"{signed(c)} [{signed(lo)}, {signed(hi)}]") and "of the total" in t for t in texts)
+    assert signed(-0.0001) == "0.000" and signed(0.0125) == "+0.013"

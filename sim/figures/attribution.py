@@ -50,18 +50,38 @@ def outcome_words(info: dict) -> str:
         else f"{n[a]}'s alignment toward {n[b]}"
 
 
+KIND_WORDS = {"corridor added": "new route", "corridor removed": "route removed",
+              "decision added": "option open to the actor", "decision removed": "option taken away",
+              "decision changed": "option changed"}
+
+
 def label_of(info: dict, key: str) -> str:
     """A factor's label: a scheduled shock with its month (and "removed" or "changed" unless the
-    scenario adds it), any other factor with what it is ("corridor added", ...)."""
+    scenario adds it), any other factor with what it is ("new route", "option open to the
+    actor", "actor changed", ...)."""
     text = info["labels"].get(key, key)
     kind = next((f["kind"] for f in info["factors"] if f["key"] == key), "")
     when = next((s["at"] for side in ("scenario", "against") for s in info[side]["shocks"]
                  if s["name"] == key and s["at"]), None)
     if kind.startswith("shock"):
         how = "" if kind == "shock added" else kind.split()[-1]
-        inner = ", ".join(x for x in (when, how) if x)
+        inner = ", ".join(x for x in (month_words(when) if when else "", how) if x)
         return f"{text} ({inner})" if inner else text
+    kind = KIND_WORDS.get(kind, kind)
     return f"{text} ({kind})" if kind and kind not in ("channel", "calibration") else text
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def month_words(date: str) -> str:
+    """'2028-01' as 'January 2028'."""
+    y, m = date.split("-")
+    return f"{MONTHS[int(m) - 1]} {y}"
+
+
+SCALE = "scale −1 hostile, 0 indifferent, +1 allied"
 
 
 def waterfall_figure(info: dict, rows: list[dict]):
@@ -73,16 +93,16 @@ def waterfall_figure(info: dict, rows: list[dict]):
     start, end = info["levels"]["against"][0], info["levels"]["scenario"][0]
     n = len(body)
     with plt.rc_context({**plot.STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(9.6, 0.46 * (n + 2) + 2.3))
+        fig, ax = plt.subplots(figsize=(10.8, 0.46 * (n + 2) + 2.3))
         y = np.arange(n + 2)[::-1]
         at = start
         for k, r in enumerate(body, 1):
             _step(ax, r, at, y[k], y[k - 1])
             at += num(r["contribution"])
         ax.plot([at, at], [y[-2] - 0.31, y[-1]], color="#888888", lw=0.6, ls=":")
-        labels = [wrap(f"{_short(info['against'])} (reference)", 44)]
-        labels += [wrap(label_of(info, r["factor"]), 44) for r in body]
-        labels += [wrap(f"{_short(info['scenario'])} (scenario)", 44)]
+        labels = [wrap(f"{_short(info['against'])} (reference)", 50)]
+        labels += [wrap(label_of(info, r["factor"]), 50) for r in body]
+        labels += [wrap(f"{_short(info['scenario'])} (scenario)", 50)]
         ax.set_yticks(y, labels, fontsize=8.4)
         _waterfall_limits(ax, start, end, body)
         for yy, v, colour in ((y[0], start, "#999999"), (y[-1], end, "#222222")):
@@ -91,13 +111,15 @@ def waterfall_figure(info: dict, rows: list[dict]):
             ax.plot(v, yy, "D", color=colour, ms=8)
             ax.annotate(f"{v:+.3f}", (v, yy), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8.5,
                         fontweight="bold")
-        ax.set_xlabel(f"{outcome_words(info)} in {info['date']} (mean over runs)")
+        ax.set_xlabel(f"{outcome_words(info)} in {month_words(info['date'])}, mean over runs ({SCALE})")
         ax.legend(handles=_waterfall_legend(info), loc="upper right" if end >= start else "upper left", fontsize=7.8)
         d, dlo, dhi = num(total["contribution"]), num(total["lo"]), num(total["hi"])
-        title = f"What moved {outcome_words(info)} by {info['date']}?"
-        sub = (f"{_short(info['scenario'])} against {_short(info['against'])}: {d:+.3f} (95% CI {dlo:+.3f} to "
-               f"{dhi:+.3f}), split into {_what(info)}. {_method(info)}; {info['runs']:,} paired runs per variant, "
-               f"seed {info['seed']}. Whiskers: 95% intervals; percentages: share of the difference.")
+        title = (f"Which mechanisms carried the change in {outcome_words(info)} by {month_words(info['date'])}?"
+                 if info["by"] == "mechanism" else f"What moved {outcome_words(info)} by {month_words(info['date'])}?")
+        sub = (f"{_short(info['scenario'])} against {_short(info['against'])}: {d:+.3f} on the alignment scale "
+               f"(95% CI {dlo:+.3f} to {dhi:+.3f}), split into {_what(info)}. {_method(info)}; {info['runs']:,} "
+               f"paired runs per variant, seed {info['seed']}. Each bar: contribution [95% interval, also the "
+               f"whisker], and its share of the total.")
         finish(fig, title, sub)
         return fig
 
@@ -113,12 +135,20 @@ def _step(ax, r: dict, at: float, y: float, y_prev: float) -> None:
                 capsize=2.5)
     ax.plot([at, at], [y_prev - 0.31, y + 0.31], color="#888888", lw=0.6, ls=":")
     share = num(r["share"])
-    if lo <= 0 <= hi and abs(c) < 0.0005:
-        text = "≈ 0, no detectable effect"
+    if c == lo == hi == 0.0:
+        text = "0: changed the outcome in no run"
+    elif lo <= 0 <= hi:
+        text = f"{signed(c)} [{signed(lo)}, {signed(hi)}]: not distinguishable from 0"
     else:
-        text = f"{c:+.3f}" + (f"  ({share:.0%})" if np.isfinite(share) and abs(c) >= 0.0005 else "")
+        text = f"{signed(c)} [{signed(lo)}, {signed(hi)}]" + (f"  {share:.0%} of the total" if np.isfinite(share) else "")
     ax.annotate(text, (max(at, at + c, at + hi), y), xytext=(6, 0),
                 textcoords="offset points", va="center", fontsize=8, color="#222222")
+
+
+def signed(x: float) -> str:
+    """x with its sign and three decimals; 0.000 without a sign when it rounds to zero."""
+    text = f"{x:+.3f}"
+    return "0.000" if text in ("+0.000", "-0.000") else text
 
 
 def _short(side: dict) -> str:
@@ -126,7 +156,8 @@ def _short(side: dict) -> str:
 
 
 def _what(info: dict) -> str:
-    return ("the contributions of the channels switched off one at a time (the rest: their interaction)"
+    return ("the effects of the channels switched off one at a time; a path through several channels counts "
+            "under each, so the effects overlap, shares can pass 100%, and the rest is their interaction"
             if info["by"] == "mechanism" else f"the contributions of the {len(info['factors'])} differences")
 
 
@@ -145,7 +176,7 @@ def _waterfall_limits(ax, start: float, end: float, body: list[dict]) -> None:
     lo, hi = min(xs), max(xs)
     span = max(hi - lo, 0.02)
     left = 0.0 if lo - 0.5 * span < 0 < lo else lo - 0.08 * span
-    ax.set_xlim(min(left, lo - 0.08 * span), hi + 0.34 * span)
+    ax.set_xlim(min(left, lo - 0.08 * span), hi + 0.62 * span)
 
 
 def _waterfall_legend(info: dict) -> list:
@@ -197,7 +228,7 @@ def over_time_figure(info: dict, over: list[dict]):
         sub = (f"{_short(info['scenario'])} minus {_short(info['against'])}, month by month: each month's "
                f"{'channel effects' if info['by'] == 'mechanism' else 'Shapley contributions'} stacked (gains above "
                f"zero, losses below); they add up to the black line. Dotted verticals: scheduled events; dashed: "
-               f"{info['date']}, the month of the waterfall. {info['runs']:,} paired runs per variant.")
+               f"{month_words(info['date'])}, the month of the waterfall. {info['runs']:,} paired runs per variant.")
         finish(fig, title, sub)
         return fig
 
