@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.figures.experiment import specs
+from sim.report import attribution as attr
+from sim.report import briefing
 from sim.report.page import (
     esc,
     figure,
@@ -27,6 +29,7 @@ def experiment_report(folder: Path, man: dict) -> str:
     sens = [a for a in man["analyses"] if a["type"] == "sensitivity"]
     figs = {stem: cap for stem, _, cap in specs(folder)}
     body = _experiment_head(man)
+    body += briefing.summary(folder, man)
     body += _key_results(folder, man, compares, sens, desc)
     body += _scenarios_and_outcomes(man)
     key_sobol = sens[0] if sens and not compares else None      # its table is already in the key results
@@ -41,6 +44,7 @@ def experiment_report(folder: Path, man: dict) -> str:
     if rest:
         body.append("<h2>Other figures</h2>")
         body += [figure(p, p.stem, figs.get(p.stem, p.stem.replace("_", " "))) for p in rest]
+    body += briefing.limitations(man) + briefing.glossary()
     body += _experiment_reproduce(folder, man)
     return page(man["experiment"]["title"], body)
 
@@ -198,6 +202,8 @@ def _analysis_text(folder: Path, an: dict, desc: dict, with_sobol_table: bool) -
                 f"<b>{esc(an['scenario'])}</b>, over "
                 + ", ".join(f"{esc(p['label'])} ({p['low']:g} to {p['high']:g})" for p in an["parameters"]) + ".</p>"]
         return body + (_sobol_table(folder, an, desc) if with_sobol_table else [])
+    if an["type"] == "attribution":
+        return attr.analysis_section(folder, an)
     if an["type"] == "discovery":
         return [f"<p>Scenario discovery (PRIM) on <b>{esc(an['scenario'])}</b>: {an['samples']:,} Latin-hypercube "
                 f"samples of {len(an['parameters'])} parameters, {an['runs']} run(s) each, for the outcome "

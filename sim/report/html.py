@@ -1,7 +1,9 @@
 """`alignsim report DIR`: one self-contained HTML briefing of a result folder.
 
-Works for experiment folders (manifest kind "experiment", from `alignsim experiment`) and for
-plain run folders (from `alignsim run`). Everything is in the one file - figures are embedded as
+Works for experiment folders (manifest kind "experiment", from `alignsim experiment`), for
+plain run folders (from `alignsim run`) and for attribution folders (`alignsim attribute`). Each
+opens with an executive summary written from the folder's numbers and ends with the
+limitations and a glossary (`sim.report.briefing`). Everything is in the one file - figures are embedded as
 base64 PNG - so it can be mailed or archived as is. It holds, in order: the question; the key
 probabilities table; the scenarios in plain words; the outcomes; each analysis with its tables
 and figures (captioned); and what is needed to reproduce it (command, seed, runs, package
@@ -17,6 +19,7 @@ import json
 from pathlib import Path
 
 from sim.core.errors import ScenarioError
+from sim.report.briefing import attribution_report
 from sim.report.experiment import experiment_report
 from sim.report.run import run_report
 
@@ -34,7 +37,9 @@ def write_report(folder) -> Path:
         raise ScenarioError(path, None, "(file)", f"not valid JSON: {exc}") from None
     if not man.get("complete", True):
         raise ScenarioError(path, "complete", False, "the result folder is incomplete (the run did not finish)")
-    text = experiment_report(folder, man) if man.get("kind") == "experiment" else run_report(folder, man)
+    kind = man.get("kind")
+    text = (experiment_report(folder, man) if kind == "experiment" else
+            attribution_report(folder, man) if kind == "attribution" else run_report(folder, man))
     out = folder / "report.html"
     out.write_text(text, encoding="utf-8")
     return out

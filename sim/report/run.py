@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.core.stats import wilson_interval
+from sim.report import briefing
 from sim.report.page import esc, figure, num, page, pct, read_rows, table, versions_table
 
 RUN_CAPTIONS = {
@@ -34,6 +35,7 @@ def run_report(folder: Path, man: dict) -> str:
     created = f"; created {esc(man['created'])}" if man.get("created") else ""
     body.append(f'<p class="meta">alignsim run of {esc(Path(sc.get("file", "?")).name)}: {runs:,} runs, seed '
                 f'{man.get("seed")}, {man.get("start")} to {man.get("end")}, monthly{created}.</p>')
+    body += briefing.summary(folder, man)
     final = read_rows(folder / "final.csv")
     if final:
         body.append("<h2>Key probabilities</h2>")
@@ -73,6 +75,7 @@ def run_report(folder: Path, man: dict) -> str:
     order = list(RUN_CAPTIONS)
     pngs.sort(key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem))
     body += [figure(p, p.stem, RUN_CAPTIONS.get(p.stem, p.stem.replace("_", " "))) for p in pngs]
+    body += briefing.limitations(man) + briefing.glossary()
     body.append("<h2>Reproduce</h2>")
     sets = " ".join(f"--set '{o}'" for o in sc.get("overrides", []))
     body.append(f"<pre>alignsim run {esc(sc.get('file', '?'))} --runs {runs} --seed {man.get('seed')} "
