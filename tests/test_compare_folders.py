@@ -105,3 +105,9 @@ def test_other_actors_or_months_or_folders_are_refused_in_one_line(folders, caps
     assert "same months" in err and "2024-01 to 2028-01" in err
     assert "not a result folder" in _error_line(capsys, ["compare", str(tmp_path), str(short)])
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_report_on_a_comparison_folder_is_refused_in_one_line(folders, capsys):
+    out = folders["root"] / "p2"
+    _compare(capsys, folders["base"], folders["war"], out, "--no-figures")
+    assert "has no report" in _error_line(capsys, ["report", str(out)])

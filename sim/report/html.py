@@ -38,6 +38,9 @@ def write_report(folder) -> Path:
     if not man.get("complete", True):
         raise ScenarioError(path, "complete", False, "the result folder is incomplete (the run did not finish)")
     kind = man.get("kind")
+    if kind == "folder_comparison":
+        raise ScenarioError(folder, None, str(folder), "a comparison folder has no report: its compare.csv and "
+                            "figures/compare_difference.png are the result")
     text = (experiment_report(folder, man) if kind == "experiment" else
             attribution_report(folder, man) if kind == "attribution" else run_report(folder, man))
     out = folder / "report.html"
