@@ -6,6 +6,7 @@ raises ScenarioError naming the file, key path, value and what is allowed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sim.scenario.distribution import Value
 from sim.scenario.files import apply_overrides, chain_root, resolve_file
 from sim.scenario.parameters import PARAMETERS
 from sim.core.errors import ScenarioError
-from sim.scenario.schema import Table, check_ident, parse_month, step_date
+from sim.scenario.schema import MAX_STEP, Table, check_id, check_ident, parse_month, step_date
 from sim.scenario.shocks import Context, Shock, parse_shock
 
 TOP = ("extends", "scenario", "time", "issues", "actors", "relations", "expectations",
@@ -123,23 +124,27 @@ def validate(data: dict, path: Path) -> Scenario:
     """
     top = Table(data, path)
     meta = top.table("scenario", default={})
-    name = meta.string("name", default=path.stem)
+    name = check_id(meta.string("name"), path, "scenario.name", "scenario") if meta.has("name") else stem_name(path)
     title = meta.string("title", default=name)
     description = meta.string("description", default="")
     meta.finish(("name", "title", "description"))
 
     time = top.table("time")
     start = parse_month(time.raw("start"), path, time.at("start"))
-    steps = time.number("steps", 1, 1200, integer=True)
+    steps = time.number("steps", 1, MAX_STEP, integer=True)
     time.finish(("start", "steps"))
 
     iss = top.table("issues")
-    issues = {k: (v if isinstance(v, str) else k) for k, v in iss.items()}
+    issues = {check_id(k, path, iss.at(k), "issue"): v for k, v in iss.items()}
+    for k, v in issues.items():
+        if not isinstance(v, str):
+            raise ScenarioError(path, iss.at(k), v, "an issue's description: a string")
     if not issues:
         raise ScenarioError(path, "issues", {}, "declare at least one issue dimension")
 
     act = top.table("actors")
-    actors = tuple(parse_actor(aid, act.table(aid), list(issues)) for aid, _ in list(act.items()))
+    actors = tuple(parse_actor(check_id(aid, path, act.at(aid), "actor"), act.table(aid), list(issues))
+                   for aid, _ in list(act.items()))
     if len(actors) < 2:
         raise ScenarioError(path, "actors", list(act.data), "at least two actors")
     ids = [a.id for a in actors]
@@ -150,7 +155,8 @@ def validate(data: dict, path: Path) -> Scenario:
     trade = _matrix(top.table("trade", default={}), ids, 0.0, float("inf"), symmetric=True)
 
     cor = top.table("corridors", default={})
-    corridors = tuple(parse_corridor(cid, cor.table(cid), ids, start) for cid, _ in list(cor.items()))
+    corridors = tuple(parse_corridor(check_id(cid, path, cor.at(cid), "corridor"), cor.table(cid), ids, start)
+                      for cid, _ in list(cor.items()))
 
     dyn = top.table("dynamics", default={})
     dynamics = {k: dyn.value(k, spec.lo, spec.hi, default=spec.default) for k, spec in PARAMETERS.items()}
@@ -160,7 +166,7 @@ def validate(data: dict, path: Path) -> Scenario:
                     expectations, trade, corridors, (), dynamics, (), data)
     ctx = scen.context()
     sh = top.table("shocks", default={})
-    shocks = tuple(parse_shock(sid, sh.table(sid), ctx) for sid, _ in list(sh.items()))
+    shocks = tuple(parse_shock(check_id(sid, path, sh.at(sid), "shock"), sh.table(sid), ctx) for sid, _ in list(sh.items()))
 
     out = top.table("outputs", default={})
     kp = out.raw("key_pairs", default=[])
@@ -175,6 +181,13 @@ def validate(data: dict, path: Path) -> Scenario:
     return Scenario(path, name, title, description, start, steps, issues, actors, relations,
                     expectations, trade, corridors, shocks, dynamics,
                     tuple(key_pairs) or default_pairs(ids), data)
+
+
+def stem_name(path: Path) -> str:
+    """The scenario name a file without `[scenario] name` gets: its file name, made an id
+    (lower case, other characters as _, a leading letter) so that it never names a path."""
+    name = re.sub(r"[^a-z0-9_]", "_", path.stem.lower())
+    return (name if name[:1].isalpha() else f"s_{name}")[:64]
 
 
 def default_pairs(ids) -> tuple[tuple[str, str], ...]:

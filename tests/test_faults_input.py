@@ -1,0 +1,141 @@
+"""Fault injection on input (issue 16): hostile ids and names, deep TOML, dates, steps and
+numbers out of range get one line and exit 2 before anything is written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import scenario
+from sim.apps.cli import main
+from sim.engine.ensemble import run_ensemble
+
+PIVOT = Path("scenarios/june_war_pivot.toml").resolve()
+QUICK = ["--runs", "8", "--steps", "4", "--quiet", "--no-figures"]
+
+
+def child(tmp_path, body: str, name: str = "child.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(f'extends = "{PIVOT}"\n{body}')
+    return p
+
+
+def fails(capsys, argv, *needles) -> str:
+    rc = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert rc == 2, err
+    assert len(err.splitlines()) == 1 and err.startswith("alignsim: error: ") and "Traceback" not in err, err
+    for n in needles:
+        assert n in err, err
+    return err
+
+
+def q(key: str) -> str:
+    """A TOML key, quoted (JSON string escapes are TOML basic-string escapes)."""
+    return json.dumps(key)
+
+
+HOSTILE = ['x"><img src=x onerror=alert(1)>', "", "Iran", "1st", "a" * 65, "../x", "a b", "é"]
+ACTOR = "military = 1\neconomic = 1\nsanctions_risk_tolerance = 0.5\nresolve = 0.5\nreliability = 0.5\n"
+
+
+# ----------------------------------------------------------------- names and ids
+
+
+@pytest.mark.parametrize("bad", HOSTILE)
+@pytest.mark.parametrize("kind", ["actor", "issue", "shock", "corridor"])
+def test_hostile_ids_are_refused(tmp_path, capsys, kind, bad):
+    body = {"actor": f"[actors.{q(bad)}]\n{ACTOR}",
+            "issue": f"[issues]\n{q(bad)} = \"text\"\n",
+            "shock": f"[shocks.{q(bad)}]\ntype = \"diplomatic_event\"\nparticipants = [\"iran\", \"china\"]\nat = \"2025-01\"\n",
+            "corridor": f"[corridors.{q(bad)}]\npairs = [[\"iran\", \"china\"]]\ncapacity = 1\ntransit_days = 9\n"}[kind]
+    fails(capsys, ["run", str(child(tmp_path, body)), *QUICK, "--out", str(tmp_path / "o")],
+          f"not a valid {kind} id", "^[a-z][a-z0-9_]{0,63}$")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("bad", ["../../x", "/tmp/alignsim_abs", "", "X"])
+def test_a_scenario_name_is_never_a_path(tmp_path, capsys, monkeypatch, bad):
+    monkeypatch.chdir(tmp_path)
+    p = child(tmp_path, f"[scenario]\nname = {q(bad)}\n")
+    fails(capsys, ["run", str(p), *QUICK], "scenario.name", "not a valid scenario id")
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["child.toml"]
+
+
+def test_a_file_name_becomes_an_id_and_the_default_folder_stays_under_results(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    p = tmp_path / "My War (2).toml"
+    p.write_text(PIVOT.parent.joinpath("baseline_2024.toml").read_text().replace('name = "baseline_2024"\n', ""))
+    assert scenario.load(p).name == "my_war__2_"
+    assert main(["run", str(p), *QUICK]) == 0
+    assert (tmp_path / "results" / "my_war__2_" / "manifest.json").exists()
+    assert scenario.load(child(tmp_path, "[actors.world]\n" + ACTOR, name="w.toml")).actor_ids[-1] == "world"
+
+
+def test_a_numeric_issue_label_is_refused(tmp_path, capsys):
+    fails(capsys, ["run", str(child(tmp_path, "[issues]\nworld_order = 3\n")), *QUICK], "issues.world_order",
+          "a string")
+
+
+# ------------------------------------------------------------ nesting, dates, numbers
+
+
+def test_toml_nested_900_deep_is_one_line_and_list_goes_on(tmp_path, capsys):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 900 + "]" * 900 + "\n")
+    fails(capsys, ["run", str(deep), *QUICK], "deep.toml", "nested more than 64 deep")
+    (tmp_path / "fine.toml").write_text(PIVOT.read_text())
+    assert main(["list", "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "deep  (invalid:" in out and "nested more than 64 deep" in out and "fine  " in out
+
+
+def test_toml_and_set_nested_beyond_64_are_refused(tmp_path, capsys):
+    p = tmp_path / "d.toml"
+    p.write_text("x = " + "[" * 65 + "]" * 65 + "\n")
+    fails(capsys, ["run", str(p), *QUICK], "nested more than 64 deep")
+    fails(capsys, ["run", str(PIVOT), *QUICK, "--set", "dynamics.inertia=" + "[" * 900 + "]" * 900],
+          "dynamics.inertia", "nested more than 64 deep")
+
+
+@pytest.mark.parametrize("start", ["9999-12", "1899-12", "2201-01"])
+def test_dates_outside_1900_2200_are_refused(tmp_path, capsys, start):
+    fails(capsys, ["run", str(child(tmp_path, f'[time]\nstart = "{start}"\n')), *QUICK], "time.start",
+          "from 1900-01 to 2200-12")
+
+
+def test_a_step_beyond_the_cap_is_refused(tmp_path, capsys):
+    fails(capsys, ["run", str(child(tmp_path, "[shocks.june_war]\nat = 99999999999999999\n")), *QUICK],
+          "shocks.june_war.at", "a step must be in [0, 1200]")
+
+
+@pytest.mark.parametrize("value", ["1e308", "-1e308", "1e13", str(10 ** 400), "nan", "inf"])
+def test_numbers_whose_use_overflows_are_refused(tmp_path, capsys, value):
+    body = f"[actors.iran]\nmilitary = {value}\n"
+    fails(capsys, ["run", str(child(tmp_path, body)), *QUICK], "actors.iran.military")
+
+
+def test_numbers_at_the_limit_keep_every_array_finite(tmp_path):
+    big = "1e12"
+    body = (f"[actors.iran]\nmilitary = {big}\neconomic = {big}\n[actors.china]\nmilitary = {big}\neconomic = {big}\n"
+            f"[actors.china.salience]\nworld_order = {big}\n[trade.china]\niran = {big}\n"
+            f"[corridors.china_iran_rail]\ncapacity = {big}\n")
+    scen = scenario.load(child(tmp_path, body))
+    arrays = run_ensemble(scen, 16, 3, steps=24).arrays
+    for name, a in arrays.items():
+        assert np.isfinite(a).all(), name
+
+
+def test_actors_without_military_capability_run(tmp_path):
+    """military = 0 is a valid input (the model takes it); the coalition analysis used to stop
+    the run with a ValueError after the simulation: such an actor now weighs nothing."""
+    zero = [x for a in ("iran", "china", "russia", "us", "israel") for x in ("--set", f"actors.{a}.military=0")]
+    for name, sets in (("one", zero[:2]), ("all", zero)):
+        out = tmp_path / name
+        assert main(["run", str(PIVOT), *QUICK, *sets, "--out", str(out)]) == 0
+        with np.load(out / "ensemble.npz") as z:
+            assert all(np.isfinite(z[k]).all() for k in z.files if z[k].dtype.kind == "f")
+        assert (out / "coalitions.csv").read_text().count("\n") > 1
