@@ -1,5 +1,6 @@
 """Fault injection on input (issue 16): hostile ids and names, deep TOML, dates, steps and
-numbers out of range get one line and exit 2 before anything is written."""
+numbers out of range get one line and exit 2 before anything is written; names and titles,
+which are free text, stay text in every HTML output."""
 
 from __future__ import annotations
 
@@ -139,3 +140,29 @@ def test_actors_without_military_capability_run(tmp_path):
         with np.load(out / "ensemble.npz") as z:
             assert all(np.isfinite(z[k]).all() for k in z.files if z[k].dtype.kind == "f")
         assert (out / "coalitions.csv").read_text().count("\n") > 1
+
+
+# ------------------------------------------------------------------ markup is text
+
+
+def test_the_dashboard_summary_escapes_every_name_and_id():
+    """Defence in depth behind the id check: markup in an id or a name stays text."""
+    pytest.importorskip("solara")
+    from sim.apps.dashboard.results import summary_html
+    from sim.apps.dashboard.state import PairRow
+    evil = '"><img src=x onerror=alert(1)>'
+    html = summary_html([PairRow(evil, "b", evil, 0, 0, 0.1, 0, 0, 0.5, 0.1, 0.0)], "2025-01", changed=True)
+    assert "<img" not in html and html.count("&quot;&gt;&lt;img") == 4   # the label and three data-pair attributes
+
+
+def test_the_report_shows_hostile_names_as_text(tmp_path):
+    """Display names and titles are free text: in report.html they are text, never markup."""
+    evil = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    body = (f"[scenario]\ntitle = {q('T ' + evil)}\ndescription = {q(evil)}\n[actors.iran]\nname = {q('Iran ' + evil)}\n"
+            f"[shocks.june_war]\nlabel = {q(evil)}\n")
+    out = tmp_path / "o"
+    assert main(["run", str(child(tmp_path, body)), "--runs", "8", "--quiet", "--no-figures", "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "<img src=x" not in page and "<script>alert" not in page
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") >= 3   # title, an actor's pairs, the shock label
