@@ -1,6 +1,6 @@
 """Fault injection on input (issue 16): hostile ids and names, deep TOML, dates, steps and
-numbers out of range get one line and exit 2 before anything is written; names and titles,
-which are free text, stay text in every HTML output."""
+numbers out of range, and bad arguments get one line and exit 2 before anything is written;
+names and titles, which are free text, stay text in every HTML output."""
 
 from __future__ import annotations
 
@@ -166,3 +166,15 @@ def test_the_report_shows_hostile_names_as_text(tmp_path):
     page = (out / "report.html").read_text()
     assert "<img src=x" not in page and "<script>alert" not in page
     assert page.count("&lt;img src=x onerror=alert(1)&gt;") >= 3   # title, an actor's pairs, the shock label
+
+
+# --------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize("argv", [["run", "x", "--runs", "0"], ["run", "x", "--keep", "all"], ["fly"], []])
+def test_bad_arguments_get_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == 2 and len(err.splitlines()) == 1 and err.startswith("alignsim: error: "), err
+    assert "--help" in err

@@ -52,8 +52,16 @@ def _positive(kind):
     return parse
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with bad arguments on one line (exit 2) like any other bad input; subcommand
+    parsers are of the same class."""
+
+    def error(self, message):
+        self.exit(2, f"alignsim: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="alignsim", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
         description="Strategic alignment scenario simulator: Monte Carlo ensembles of how states "
                     "line up under conflicts, sanctions, corridor closures and diplomacy.")
