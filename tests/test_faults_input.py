@@ -1,6 +1,7 @@
 """Fault injection on input (issue 16): hostile ids and names, deep TOML, dates, steps and
 numbers out of range, and bad arguments get one line and exit 2 before anything is written;
-names and titles, which are free text, stay text in every HTML output."""
+names and titles, which are free text, stay text in every HTML output; an explicit --workers
+is honoured or the run says why not."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from sim import scenario
 from sim.apps.cli import main
+from sim.engine import executor as ex
 from sim.engine.ensemble import run_ensemble
 
 PIVOT = Path("scenarios/june_war_pivot.toml").resolve()
@@ -178,3 +180,13 @@ def test_bad_arguments_get_one_line(capsys, argv):
     err = capsys.readouterr().err.strip()
     assert exc.value.code == 2 and len(err.splitlines()) == 1 and err.startswith("alignsim: error: "), err
     assert "--help" in err
+
+
+def test_an_explicit_worker_count_is_honoured_or_the_run_says_why_not(tmp_path, capsys):
+    assert ex.plan("auto", 2, None, 10) == ("processes", 2, None)        # however small the job
+    assert ex.plan("auto", None, None, 10)[:2] == ("inprocess", 1)
+    assert ex.plan("auto", 1, None, 10 ** 9)[:2] == ("inprocess", 1)
+    assert "ignored" in ex.plan("inprocess", 2, None, 10)[2]
+    assert main(["run", str(PIVOT), *QUICK, "--backend", "inprocess", "--workers", "2", "--out",
+                 str(tmp_path / "o")]) == 0
+    assert "--workers 2 is ignored: --backend inprocess computes in this process" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -210,9 +211,10 @@ def cmd_run(args) -> int:
     try:
         folder, timings = run_to_folder(scen, out, opts, progress=progress, status=status)
     except Interrupted as exc:
-        print(f"\nalignsim: interrupted; {exc.saved} of {exc.total} chunks are saved in {out}/. Finish with the "
+        how = "interrupted" if exc.signum == signal.SIGINT else f"stopped by {signal.Signals(exc.signum).name}"
+        print(f"\nalignsim: {how}; {exc.saved} of {exc.total} chunks are saved in {out}/. Finish with the "
               f"same command and --resume {out}", file=sys.stderr)
-        return 130
+        return 128 + exc.signum
     finally:
         if bar:
             bar.close()
@@ -317,9 +319,11 @@ def main(argv=None) -> int:
     except ScenarioError as exc:
         print(f"alignsim: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("alignsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:   # Ctrl-C, or SIGTERM/SIGHUP (sim.engine.signals.Terminated)
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print("alignsim: " + ("interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"),
+              file=sys.stderr)
+        return 128 + signum
 
 
 if __name__ == "__main__":

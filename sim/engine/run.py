@@ -8,6 +8,8 @@ records them with `ResultFolder.add_files`.
 from __future__ import annotations
 
 import json
+import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from sim.engine import executor as ex
 from sim.engine.ensemble import Job, default_chunk, warm_up
 from sim.engine.folder import ResultFolder, run_job
 from sim.engine.manifest import versions
+from sim.engine.signals import terminate_as_interrupt
 from sim.scenario.spec import Scenario
 
 DEFAULT_SEED = 20250613
@@ -59,11 +62,12 @@ class RunOptions:
 
 
 class Interrupted(Exception):
-    """Ctrl-C during a run: the saved chunks stay in the folder, to be finished with resume."""
+    """A run stopped by Ctrl-C, SIGTERM or SIGHUP: the saved chunks stay in the folder, to be
+    finished with resume; `signum` is the signal that stopped it."""
 
-    def __init__(self, out: Path, saved: int, total: int):
+    def __init__(self, out: Path, saved: int, total: int, signum: int = signal.SIGINT):
         super().__init__(f"{saved} of {total} chunks saved in {out}")
-        self.out, self.saved, self.total = out, saved, total
+        self.out, self.saved, self.total, self.signum = out, saved, total, signum
 
 
 def job_for(scen: Scenario, out: Path, opts: RunOptions) -> Job:
@@ -94,8 +98,13 @@ def run_manifest(scen: Scenario, job: Job, opts: RunOptions) -> dict:
             "versions": versions()}
 
 
+def _stderr(message: str) -> None:
+    print(f"alignsim: warning: {message}", file=sys.stderr)
+
+
 def run_to_folder(scen: Scenario, out: Path, opts: RunOptions, progress: Callable | None = None,
-                  status: Callable[[str], None] | None = None) -> tuple[ResultFolder, dict]:
+                  status: Callable[[str], None] | None = None,
+                  warn: Callable[[str], None] | None = None) -> tuple[ResultFolder, dict]:
     """Run the ensemble of `scen` into the result folder `out`.
 
     Parameters
@@ -106,6 +115,8 @@ def run_to_folder(scen: Scenario, out: Path, opts: RunOptions, progress: Callabl
     progress : called once the model is compiled, with the total run-steps; returns a callable
         that takes the run-steps each finished (or already saved) chunk adds.
     status : called with one-line messages (e.g. while the model compiles).
+    warn : called with one-line warnings (default: printed on stderr), e.g. why a given
+        --workers is not used.
 
     Returns
     -------
@@ -115,21 +126,22 @@ def run_to_folder(scen: Scenario, out: Path, opts: RunOptions, progress: Callabl
     Raises
     ------
     ScenarioError : the folder holds results (without overwrite), or resume options differ.
-    Interrupted : on Ctrl-C; the chunks saved so far stay in the folder.
+    Interrupted : on Ctrl-C, SIGTERM or SIGHUP; the chunks saved so far stay in the folder.
     """
     t_start = time.perf_counter()
-    out = Path(out)
+    out, warn = Path(out), warn or _stderr
     job = job_for(scen, out, opts)
     folder = ResultFolder(out, job, run_manifest(scen, job, opts), resume=opts.resume, overwrite=opts.overwrite)
-    executor = ex.make(opts.backend, opts.workers, opts.scheduler, job.runs * job.steps)   # workers start meanwhile
+    executor = ex.make(opts.backend, opts.workers, opts.scheduler, job.runs * job.steps, warn)   # workers start
     try:
-        if status:
-            status("compiling the model (the first run after installing takes a few seconds)...")
-        warm_up(scen, job.reducer if job.with_analysis else None)
-        update = progress(job.runs * job.steps) if progress else None
-        timings = run_job(job, folder, executor, progress=update)
-    except KeyboardInterrupt:
-        raise Interrupted(out, len(folder.done()), job.n_chunks) from None
+        with terminate_as_interrupt():   # SIGTERM and SIGHUP shut the pool down, as Ctrl-C does
+            if status:
+                status("compiling the model (the first run after installing takes a few seconds)...")
+            warm_up(scen, job.reducer if job.with_analysis else None)
+            update = progress(job.runs * job.steps) if progress else None
+            timings = run_job(job, folder, executor, progress=update)
+    except KeyboardInterrupt as exc:
+        raise Interrupted(out, len(folder.done()), job.n_chunks, getattr(exc, "signum", signal.SIGINT)) from None
     finally:
         executor.close()
     folder.finish(timings)

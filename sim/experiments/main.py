@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sim.core.errors import ScenarioError
 from sim.engine import executor as ex
+from sim.engine.signals import terminate_as_interrupt
 from sim.experiments import runners
 from sim.experiments.spec import Experiment
 from sim.experiments.writers import Results, manifest_base, write_manifest, write_tables
@@ -71,10 +72,11 @@ def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "e
     ctx = runners.RunContext(executor, bar, timings)
     w = Results()
     try:
-        for k, an in enumerate(exp.analyses):
-            if bar is not None:
-                bar.set_description(f"{exp.name}: {an.name}")
-            runners.RUNNERS[an.type](exp, an, k, w, ctx)
+        with terminate_as_interrupt():   # SIGTERM and SIGHUP shut the pool down, as Ctrl-C does
+            for k, an in enumerate(exp.analyses):
+                if bar is not None:
+                    bar.set_description(f"{exp.name}: {an.name}")
+                runners.RUNNERS[an.type](exp, an, k, w, ctx)
     finally:
         executor.close()
         if bar is not None:
