@@ -93,11 +93,11 @@ def test_resume_after_interruption_is_identical(reference, tmp_path, monkeypatch
     out = tmp_path / "interrupted"
     real_save, calls = store.save_chunk, []
 
-    def flaky(chunks, res):   # Ctrl-C arrives while the fourth chunk is being saved
+    def flaky(chunks, res, tag):   # Ctrl-C arrives while the fourth chunk is being saved
         if len(calls) == 3:
             raise KeyboardInterrupt
         calls.append(res.index)
-        real_save(chunks, res)
+        real_save(chunks, res, tag)
     monkeypatch.setattr(store, "save_chunk", flaky)
     assert main([*BASE, "--out", str(out), "--chunk-size", "8", "--backend", "inprocess"]) == 130
     man = json.loads((out / "manifest.json").read_text())

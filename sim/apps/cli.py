@@ -104,7 +104,8 @@ def _add_run(sub) -> None:
     where.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
     where.add_argument("--resume", type=Path, default=None, metavar="DIR",
                        help="finish an interrupted run in DIR, reusing its saved chunks")
-    r.add_argument("--overwrite", action="store_true", help="replace an existing result folder")
+    r.add_argument("--overwrite", action="store_true",
+                   help="replace the results in --out (only the files its manifest lists are removed)")
     r.add_argument("--keep", choices=("full", "summary"), default=None,
                    help="full: every run's arrays and events too; summary: per-step quantiles (error <= 0.0005) "
                         "and counts only (default: full up to 100,000 runs)")
@@ -209,7 +210,8 @@ def cmd_run(args) -> int:
             print(message, file=sys.stderr, end="\r", flush=True)
 
     try:
-        folder, timings = run_to_folder(scen, out, opts, progress=progress, status=status)
+        folder, timings = run_to_folder(scen, out, opts, progress=progress, status=status,
+                                        draw=None if args.no_figures else draw_figures)
     except Interrupted as exc:
         how = "interrupted" if exc.signum == signal.SIGINT else f"stopped by {signal.Signals(exc.signum).name}"
         print(f"\nalignsim: {how}; {exc.saved} of {exc.total} chunks are saved in {out}/. Finish with the "
@@ -218,8 +220,6 @@ def cmd_run(args) -> int:
     finally:
         if bar:
             bar.close()
-    if not args.no_figures:
-        folder.add_files(draw_figures(folder.out))
     wall = time.perf_counter() - started[0]
     steps, rate = folder.job.steps, timings["run_steps_per_second"]
     sim_rate = f"{rate:,.0f} run-steps/s" if rate else "all chunks reused"
