@@ -1,5 +1,5 @@
 """Fault injection on result folders (issue 16): concurrent writers, folders alignsim did not
-make, corrupt chunks and manifests, a full disk, signals and SIGKILL.
+make, corrupt chunks and manifests, a full disk, oversized runs, signals and SIGKILL.
 
 Every run is small (64 runs x 20 months) and compared bit for bit with an uninterrupted one.
 """
@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from sim.apps.cli import main
+from sim.engine import checks
 from sim.engine.lock import LOCK_NAME, hold
 
 RUNS, STEPS = 64, 20
@@ -263,7 +264,7 @@ def test_corruption_found_at_assembly_is_recomputed_not_a_traceback(tmp_path, ca
     assert_identical(reference, out)
 
 
-# -------------------------------------------------------------------------- full disk
+# ------------------------------------------------------------------- full disk, size
 
 
 def _enospc(*args, **kw):
@@ -299,6 +300,44 @@ def test_a_full_disk_during_assembly_stops_resumably(tmp_path, capsys, reference
     monkeypatch.undo()
     assert main([*BASE, "--resume", str(out), "--chunk-size", "8"]) == 0
     assert_identical(reference, out)
+
+
+def test_a_run_too_large_for_the_disk_is_refused_before_writing(tmp_path, capsys):
+    out = tmp_path / "huge"
+    err = one_line(capsys, main(["run", "june_war_pivot", "--runs", "10000000", "--keep", "full", "--quiet",
+                                 "--out", str(out)]), "on disk with --keep full", "--keep summary needs about")
+    assert float(err.split("needs about ")[1].split(" GB")[0].replace(",", "")) > 300   # the issue's ~350 GB
+    assert not out.exists()
+
+
+def test_memory_and_size_checks(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(checks, "available_memory", lambda: 100 * 2 ** 20)
+    one_line(capsys, main([*BASE, "--out", str(tmp_path / "m")]), "of memory", "--workers")
+    monkeypatch.undo()
+    monkeypatch.setattr(checks, "WARN_BYTES", 1000)
+    assert main([*BASE, "--out", str(tmp_path / "w")]) == 0
+    assert "this run will write about" in capsys.readouterr().err
+
+
+def test_the_estimate_bounds_what_a_run_writes(tmp_path, monkeypatch):
+    """The estimated peak disk use is at least, and within 3 times, the measured peak: the
+    moment the assembly is done and the chunks are about to go."""
+    from sim import scenario
+    from sim.analysis.reducers import coalitions_and_balance
+    from sim.engine import owned
+    from sim.engine.run import RunOptions, job_for
+    peak, real = [0], owned.remove
+
+    def remove(folder, paths):
+        peak[0] = max(peak[0], sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()))
+        real(folder, paths)
+    monkeypatch.setattr(owned, "remove", remove)
+    out = tmp_path / "e"
+    assert main(["run", "june_war_pivot", "--runs", "300", "--quiet", "--no-figures", "--out", str(out)]) == 0
+    job = job_for(scenario.load("scenarios/june_war_pivot.toml"), out,
+                  RunOptions(runs=300, reducer=coalitions_and_balance))
+    need = checks.estimate(job, 1).disk
+    assert 0 < peak[0] <= need <= 3 * peak[0], (peak[0], need)
 
 
 # ----------------------------------------------------------------- signals and orphans

@@ -1,7 +1,7 @@
-"""Fault injection on input (issue 16): hostile ids and names, deep TOML, dates, steps and
-numbers out of range, and bad arguments get one line and exit 2 before anything is written;
-names and titles, which are free text, stay text in every HTML output; an explicit --workers
-is honoured or the run says why not."""
+"""Fault injection on input (issue 16): hostile names, deep TOML, dates, seeds, steps and
+numbers out of range get one line and exit 2 before anything is written; shocks after the
+horizon get a warning (an error with --strict); an explicit --workers is honoured or the
+run says why not."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ import pytest
 
 from sim import scenario
 from sim.apps.cli import main
+from sim.engine import checks
 from sim.engine import executor as ex
 from sim.engine.ensemble import run_ensemble
+from sim.scenario import schema
 
 PIVOT = Path("scenarios/june_war_pivot.toml").resolve()
 QUICK = ["--runs", "8", "--steps", "4", "--quiet", "--no-figures"]
@@ -190,3 +192,40 @@ def test_an_explicit_worker_count_is_honoured_or_the_run_says_why_not(tmp_path, 
     assert main(["run", str(PIVOT), *QUICK, "--backend", "inprocess", "--workers", "2", "--out",
                  str(tmp_path / "o")]) == 0
     assert "--workers 2 is ignored: --backend inprocess computes in this process" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--seed", "99999999999999999999999"], "--seed"), (["--seed", "-1"], "--seed"),
+    (["--steps", "5000"], "--steps"), (["--steps", "1201"], "--steps")])
+def test_options_out_of_range_are_refused_before_anything_is_written(tmp_path, capsys, argv, needle):
+    out = tmp_path / "o"
+    fails(capsys, ["run", str(PIVOT), "--runs", "8", "--quiet", "--no-figures", "--out", str(out), *argv],
+          needle, "must be an integer in")
+    assert not out.exists()
+
+
+def test_the_largest_seed_runs_and_the_step_caps_agree(tmp_path):
+    assert checks.MAX_STEPS == schema.MAX_STEP == 1200
+    out = tmp_path / "o"
+    assert main(["run", str(PIVOT), "--runs", "4", "--steps", "4", "--seed", str(2 ** 63 - 1), "--quiet",
+                 "--no-figures", "--no-analysis", "--keep", "summary", "--out", str(out)]) == 0
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2 ** 63 - 1
+
+
+def test_shocks_after_the_horizon_warn_and_strict_refuses(tmp_path, capsys):
+    body = ('[shocks.late]\ntype = "diplomatic_event"\nparticipants = ["iran", "china"]\nat = "2031-01"\n'
+            '[shocks.never]\ntype = "sanctions"\nsender = "us"\ntarget = "iran"\nhazard = 0.1\n'
+            'window = ["2030-01", "2030-06"]\n')
+    p = child(tmp_path, body)
+    assert main(["run", str(p), "--runs", "8", "--quiet", "--no-figures", "--out", str(tmp_path / "a")]) == 0
+    warnings = [w for w in capsys.readouterr().err.splitlines() if w.startswith("alignsim: warning:")]
+    assert len(warnings) == 2
+    assert "shocks.late.at" in warnings[0] and "never fires" in warnings[0]
+    assert "shocks.never.window" in warnings[1] and "2030-01" in warnings[1]
+    fails(capsys, ["run", str(p), "--runs", "8", "--quiet", "--no-figures", "--strict", "--out",
+                   str(tmp_path / "b")], "shocks.late.at", "never fires")
+    assert not (tmp_path / "b").exists()
+    assert main(["run", str(PIVOT), *QUICK, "--out", str(tmp_path / "c")]) == 0   # a shorter run: one line
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--steps = 4: ends the run in 2024-05, before 7 events" in err[0], err
+    assert "june_war" in err[0]

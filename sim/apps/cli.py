@@ -106,6 +106,7 @@ def _add_run(sub) -> None:
                        help="finish an interrupted run in DIR, reusing its saved chunks")
     r.add_argument("--overwrite", action="store_true",
                    help="replace the results in --out (only the files its manifest lists are removed)")
+    r.add_argument("--strict", action="store_true", help="treat warnings about the scenario as errors")
     r.add_argument("--keep", choices=("full", "summary"), default=None,
                    help="full: every run's arrays and events too; summary: per-step quantiles (error <= 0.0005) "
                         "and counts only (default: full up to 100,000 runs)")
@@ -192,7 +193,8 @@ def cmd_run(args) -> int:
     opts = RunOptions(runs=args.runs, seed=args.seed, steps=args.steps, keep=args.keep, chunk_size=args.chunk_size,
                       backend=args.backend, workers=args.workers, scheduler=args.scheduler, reducer=reducer,
                       overwrite=args.overwrite, resume=args.resume is not None,
-                      request={"command": ["alignsim", *sys.argv[1:]]}, overrides=tuple(args.overrides))
+                      request={"command": ["alignsim", *sys.argv[1:]]}, overrides=tuple(args.overrides),
+                      strict=args.strict)
     bar, started = None, []
 
     def progress(total):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.core.errors import ScenarioError
-from sim.engine import executor as ex, owned
+from sim.engine import checks, executor as ex, owned
 from sim.engine.chunks import CorruptChunk
 from sim.engine.ensemble import Job, default_chunk, warm_up
 from sim.engine.folder import ResultFolder, run_job
@@ -46,6 +46,7 @@ class RunOptions:
     overwrite : replace the results in the folder (only the files its manifest lists), or write
         into a non-empty folder alignsim did not make (nothing there is removed or replaced).
     resume : finish an interrupted run in the folder, reusing its saved chunks once checked.
+    strict : a warning about the scenario (a shock after the horizon) is an error.
     request : what asked for this run, recorded at the top of the manifest: {"command": [...]}
         for the command line, {"request": {...}} for the dashboard.
     overrides : the --set overrides the scenario was loaded with (recorded in the manifest).
@@ -63,6 +64,7 @@ class RunOptions:
     resume: bool = False
     request: dict = field(default_factory=dict)
     overrides: tuple[str, ...] = ()
+    strict: bool = False
 
 
 class Interrupted(Exception):
@@ -119,8 +121,9 @@ def run_to_folder(scen: Scenario, out: Path, opts: RunOptions, progress: Callabl
     progress : called once the model is compiled, with the total run-steps; returns a callable
         that takes the run-steps each finished (or already saved) chunk adds.
     status : called with one-line messages (e.g. while the model compiles).
-    warn : called with one-line warnings (default: printed on stderr): a lock taken over from a
-        dead process, a corrupt chunk recomputed, a --workers not used.
+    warn : called with one-line warnings (default: printed on stderr): shocks after the horizon,
+        a lock taken over from a dead process, a corrupt chunk recomputed, a --workers not used,
+        a run that writes more than 10 GB.
     draw : draws the figures of the finished folder and returns their paths, to be listed in
         the manifest while the folder is still locked (sim.figures.run.draw_figures).
 
@@ -131,19 +134,27 @@ def run_to_folder(scen: Scenario, out: Path, opts: RunOptions, progress: Callabl
 
     Raises
     ------
-    ScenarioError : before anything is written: a folder in use, holding results (without
-        overwrite) or files alignsim did not write, resume options that differ; after: a write
+    ScenarioError : before anything is written: an option out of range, a warning with strict,
+        a folder in use, holding results (without overwrite) or files alignsim did not write,
+        resume options that differ, a run too large for the disk or memory; after: a write
         that failed (the folder stays resumable).
     Interrupted : on Ctrl-C, SIGTERM or SIGHUP; the chunks saved so far stay in the folder.
     """
     t_start = time.perf_counter()
     out, warn = Path(out), warn or _stderr
+    checks.check_options(opts.seed, opts.runs, opts.steps, opts.chunk_size, opts.workers)
     job = job_for(scen, out, opts)
-    if ex.plan(opts.backend, opts.workers, opts.scheduler, job.runs * job.steps)[0] == "dask":
+    late = checks.horizon_warnings(scen, job.steps)
+    if late and opts.strict:
+        raise late[0]
+    backend, workers, _ = ex.plan(opts.backend, opts.workers, opts.scheduler, job.runs * job.steps)
+    if backend == "dask":
         ex.require_dask()
     folder = ResultFolder(out, job, run_manifest(scen, job, opts), resume=opts.resume, overwrite=opts.overwrite,
-                          warn=warn)
+                          warn=warn, check=lambda path, credit: checks.check_resources(job, workers, path, credit, warn))
     try:
+        for w in late:
+            warn(str(w))
         with terminate_as_interrupt():
             try:
                 timings = _simulate(folder, opts, progress, status, warn)
