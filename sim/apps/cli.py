@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import textwrap
 from pathlib import Path
@@ -52,8 +53,16 @@ def _positive(kind):
     return parse
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with bad arguments on one line (exit 2) like any other bad input; subcommand
+    parsers are of the same class."""
+
+    def error(self, message):
+        self.exit(2, f"alignsim: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="alignsim", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
         description="Strategic alignment scenario simulator: Monte Carlo ensembles of how states "
                     "line up under conflicts, sanctions, corridor closures and diplomacy.")
@@ -95,7 +104,9 @@ def _add_run(sub) -> None:
     where.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
     where.add_argument("--resume", type=Path, default=None, metavar="DIR",
                        help="finish an interrupted run in DIR, reusing its saved chunks")
-    r.add_argument("--overwrite", action="store_true", help="replace an existing result folder")
+    r.add_argument("--overwrite", action="store_true",
+                   help="replace the results in --out (only the files its manifest lists are removed)")
+    r.add_argument("--strict", action="store_true", help="treat warnings about the scenario as errors")
     r.add_argument("--keep", choices=("full", "summary"), default=None,
                    help="full: every run's arrays and events too; summary: per-step quantiles (error <= 0.0005) "
                         "and counts only (default: full up to 100,000 runs)")
@@ -182,7 +193,8 @@ def cmd_run(args) -> int:
     opts = RunOptions(runs=args.runs, seed=args.seed, steps=args.steps, keep=args.keep, chunk_size=args.chunk_size,
                       backend=args.backend, workers=args.workers, scheduler=args.scheduler, reducer=reducer,
                       overwrite=args.overwrite, resume=args.resume is not None,
-                      request={"command": ["alignsim", *sys.argv[1:]]}, overrides=tuple(args.overrides))
+                      request={"command": ["alignsim", *sys.argv[1:]]}, overrides=tuple(args.overrides),
+                      strict=args.strict)
     bar, started = None, []
 
     def progress(total):
@@ -200,16 +212,16 @@ def cmd_run(args) -> int:
             print(message, file=sys.stderr, end="\r", flush=True)
 
     try:
-        folder, timings = run_to_folder(scen, out, opts, progress=progress, status=status)
+        folder, timings = run_to_folder(scen, out, opts, progress=progress, status=status,
+                                        draw=None if args.no_figures else draw_figures)
     except Interrupted as exc:
-        print(f"\nalignsim: interrupted; {exc.saved} of {exc.total} chunks are saved in {out}/. Finish with the "
+        how = "interrupted" if exc.signum == signal.SIGINT else f"stopped by {signal.Signals(exc.signum).name}"
+        print(f"\nalignsim: {how}; {exc.saved} of {exc.total} chunks are saved in {out}/. Finish with the "
               f"same command and --resume {out}", file=sys.stderr)
-        return 130
+        return 128 + exc.signum
     finally:
         if bar:
             bar.close()
-    if not args.no_figures:
-        folder.add_files(draw_figures(folder.out))
     wall = time.perf_counter() - started[0]
     steps, rate = folder.job.steps, timings["run_steps_per_second"]
     sim_rate = f"{rate:,.0f} run-steps/s" if rate else "all chunks reused"
@@ -309,9 +321,11 @@ def main(argv=None) -> int:
     except ScenarioError as exc:
         print(f"alignsim: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("alignsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:   # Ctrl-C, or SIGTERM/SIGHUP (sim.engine.signals.Terminated)
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print("alignsim: " + ("interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"),
+              file=sys.stderr)
+        return 128 + signum
 
 
 if __name__ == "__main__":

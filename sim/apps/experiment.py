@@ -13,6 +13,7 @@ import csv
 import sys
 from pathlib import Path
 
+from sim.engine.lock import hold
 from sim.experiments.main import prepare_folder, run
 from sim.experiments.spec import Experiment, load
 
@@ -27,7 +28,8 @@ def add_experiment_parser(sub) -> None:
                                    "`alignsim plot DIR` redraws the figures; `alignsim report DIR` writes report.html.")
     e.add_argument("file", type=Path, metavar="FILE.toml")
     e.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
-    e.add_argument("--overwrite", action="store_true", help="replace an existing result folder")
+    e.add_argument("--overwrite", action="store_true",
+                   help="replace the results in --out (only the files its manifest lists are removed)")
     e.add_argument("--runs", type=int, default=None, help="runs per scenario or point (default: the file's)")
     e.add_argument("--workers", type=int, default=None, help="worker processes (default: in process for small "
                    "experiments, all cores for large ones)")
@@ -41,10 +43,11 @@ def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False
     Raises ScenarioError on bad input (the CLI prints it on one line and exits 2)."""
     exp = load(path, runs=runs)
     out = Path(out) if out is not None else Path("results") / exp.name
-    prepare_folder(out, overwrite)
     command = (["alignsim", *sys.argv[1:]] if sys.argv[1:2] == ["experiment"]
                else ["alignsim", "experiment", str(path), "--out", str(out)])
-    man = run_experiment(exp, out, quiet=quiet, command=command, workers=workers, backend=backend)
+    with hold(out, "--out", warn=lambda m: print(f"alignsim: warning: {m}", file=sys.stderr)):   # one writer at a time
+        prepare_folder(out, overwrite)
+        man = run_experiment(exp, out, quiet=quiet, command=command, workers=workers, backend=backend)
     print(summary_text(out, man))
     print(f"results in {out}/  (outcomes.csv, compare.csv, ..., figures/); "
           f"`alignsim report {out}` writes the briefing")
