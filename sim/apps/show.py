@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.scenario.actors import BEHAVIOUR
 from sim.scenario.distribution import describe
-from sim.model.kernel import PARAMETERS
+from sim.scenario.parameters import PARAMETERS
 from sim.scenario.spec import Scenario
 
 
