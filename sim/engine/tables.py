@@ -101,3 +101,31 @@ def load_quantiles(out: Path) -> dict:
             for c in QCOLS:
                 d[c].append(float(row[c]))
     return {k: {c: np.array(v) for c, v in d.items()} for k, d in table.items()}
+
+
+def settled_structure(out: Path) -> str | None:
+    """One line saying which coalition structure every run has at every reported date, or None
+    when the runs differ somewhere (then a network figure has something to show).
+
+    Parameters
+    ----------
+    out : Path
+        A result folder; without coalitions.csv, None.
+
+    Returns
+    -------
+    str or None
+    """
+    import json
+    path = Path(out) / "coalitions.csv"
+    if not path.exists():
+        return None
+    with path.open(newline="") as fh:
+        tops = [r for r in csv.DictReader(fh) if r["kind"] == "structure" and r["rank"] == "1"]
+    if not tops or any(r["count"] != r["runs"] for r in tops) or len({r["code"] for r in tops}) != 1:
+        return None
+    man = json.loads((Path(out) / "manifest.json").read_text())
+    ids = [str(a) for a in man["actors"]]
+    label = structure_label(ids, int(tops[0]["code"]), dict(zip(ids, man.get("names") or ids)))
+    return (f"Every one of the {int(tops[0]['runs']):,} runs has the same coalitions, {label}, at every reported "
+            f"date ({', '.join(r['date'] for r in tops)}).")
