@@ -1,0 +1,57 @@
+"""What the quick commands load (issue 15): parsing arguments, `list` and `show` import neither
+matplotlib nor numba nor scipy, and the figures a run draws in its worker process are the
+figures drawn in process. How long they take is measured in benchmarks/, not here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from helpers import ROOT
+from sim.apps.cli import main
+
+HEAVY = ("matplotlib", "numba", "scipy", "mesa", "solara", "tqdm")
+
+
+def _loaded_after(code: str) -> set[str]:
+    """The heavy top-level modules a fresh interpreter holds after running `code`."""
+    probe = code + "\nimport sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    res = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return set(res.stdout.splitlines()[-1].split()) & set(HEAVY)
+
+
+def test_parsing_arguments_loads_nothing_heavy():
+    code = ("from sim.apps.cli import build_parser\n"
+            "build_parser().parse_args(['run', 'june_war_pivot', '--formats', 'png,svg'])\n"
+            "build_parser().parse_args(['experiment', 'x.toml', '--scale', '0.1'])")
+    assert _loaded_after(code) == set()
+
+
+def test_list_and_show_load_neither_numba_nor_scipy_nor_matplotlib():
+    code = ("import contextlib, io\nfrom sim.apps.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert main(['list']) == 0\n    assert main(['show', 'june_war_pivot']) == 0")
+    assert _loaded_after(code) == set()
+
+
+def test_the_worker_draws_what_plot_draws(tmp_path):
+    """A fresh `alignsim run` draws its figures in a worker process; `alignsim plot` here, in
+    process, redraws the same bytes."""
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    res = subprocess.run([sys.executable, "-m", "sim", "run", "june_war_pivot", "--runs", "12", "--out", str(out),
+                          "--all-figures"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "drawing figures: fan chart" in res.stderr
+    again = tmp_path / "again"
+    shutil.copytree(out, again)
+    assert main(["plot", str(again), "--all-figures"]) == 0
+    names = sorted(p.name for p in (out / "figures").iterdir())
+    assert names == ["balance_fan.png", "coalition_network.png", "fan_chart.png", "final_heatmap.png"]
+    for name in names:
+        assert (out / "figures" / name).read_bytes() == (again / "figures" / name).read_bytes(), name
