@@ -39,6 +39,13 @@ def test_list_and_show_load_neither_numba_nor_scipy_nor_matplotlib():
     assert _loaded_after(code) == set()
 
 
+def test_figure_workers_load_no_compiled_code():
+    """The figure workers read the saved tables: matplotlib, but not numba or scipy."""
+    loaded = _loaded_after("import sim.apps.figure_worker\nfrom sim.figures.run import draw_figures\n"
+                           "from sim.figures.analysis import draw_analysis_figures")
+    assert loaded == {"matplotlib"}
+
+
 def test_the_worker_draws_what_plot_draws(tmp_path):
     """A fresh `alignsim run` draws its figures in a worker process; `alignsim plot` here, in
     process, redraws the same bytes."""

@@ -1,13 +1,15 @@
 """Drawing a run's figures in a second process, started before the run.
 
-Importing matplotlib and drawing the first figure take longer than simulating a thousand runs.
-`alignsim run` therefore starts this worker first: it imports the figure code while the main
-process loads the model and simulates, then draws the figures from the finished folder's
-files when asked. On one core, or when the worker cannot start, the figures are drawn in
-process; the files are the same either way (they are drawn from the folder's saved tables).
+Importing matplotlib and drawing the figures take longer than simulating a thousand runs.
+`alignsim run` therefore starts two workers first: they import the figure code while the main
+process loads the model and simulates, then each draws its share of the figures from the
+finished folder's files when asked. On one core, or when a worker cannot start, the figures
+are drawn in process; the files are the same either way (they are drawn from the folder's
+saved tables).
 
-Protocol, one JSON object per line: the parent writes {"out", "formats", "every"}; the worker
-answers {"progress": name} for each figure, then {"done": [paths]} or {"error": message}.
+Protocol, one JSON object per line: the parent writes {"out", "formats", "every", "only"};
+the worker answers {"progress": name} for each figure, then {"done": [paths]} or
+{"error": message}.
 """
 
 from __future__ import annotations
@@ -19,41 +21,58 @@ import sys
 from pathlib import Path
 
 
+SHARES = (("fan_chart",), ("final_heatmap", "balance_fan", "coalition_network"))   # about equal drawing time
+
+
 class FigureWorker:
-    """A process that draws a run folder's figures (sim.figures.run.draw_figures) on request.
+    """Processes that draw a run folder's figures (sim.figures.run.draw_figures) on request:
+    two on a machine with two cores or more, each drawing a share of the figures.
 
     Parameters
     ----------
     parallel : bool
-        Start the worker process; otherwise `draw` draws in this process.
+        Start the worker processes; otherwise `draw` draws in this process.
     """
 
     def __init__(self, parallel: bool = True):
-        self.proc = None
+        self.procs = []
         if parallel and (os.cpu_count() or 1) > 1:
             package_root = str(Path(__file__).resolve().parents[2])
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(
                 [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]), "MPLBACKEND": "Agg"}
             try:
-                self.proc = subprocess.Popen([sys.executable, "-m", "sim.apps.figure_worker"], env=env, text=True,
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=1)
+                for _ in SHARES:
+                    self.procs.append(subprocess.Popen([sys.executable, "-m", "sim.apps.figure_worker"], env=env,
+                                                       text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                       bufsize=1))
             except OSError:
-                self.proc = None
+                self.close()
 
     def draw(self, out: Path, formats, every: bool = False, progress=None) -> list[Path]:
         """The figures of the finished result folder `out`; see sim.figures.run.draw_figures."""
-        if self.proc is not None:
+        from sim.figures.run import STEMS
+        if self.procs:
             try:
-                return self._remote(out, formats, every, progress)
+                paths = self._remote(out, formats, every, progress)
+                return sorted(paths, key=lambda p: (STEMS.index(p.stem), p.suffix))
             except (OSError, ValueError, _WorkerFailed):
                 self.close()   # a worker that died or spoke nonsense: draw here instead
         from sim.figures.run import draw_figures
         return draw_figures(Path(out), formats, progress, every)
 
     def _remote(self, out, formats, every, progress) -> list[Path]:
-        self.proc.stdin.write(json.dumps({"out": str(out), "formats": list(formats), "every": every}) + "\n")
-        self.proc.stdin.flush()
-        for line in self.proc.stdout:
+        for proc, share in zip(self.procs, SHARES):
+            proc.stdin.write(json.dumps({"out": str(out), "formats": list(formats), "every": every,
+                                         "only": share}) + "\n")
+            proc.stdin.flush()
+        paths = []
+        for proc in self.procs:
+            paths += self._answer(proc, out, progress)
+        return paths
+
+    @staticmethod
+    def _answer(proc, out, progress) -> list[Path]:
+        for line in proc.stdout:
             msg = json.loads(line)
             if "progress" in msg and progress is not None:
                 progress(msg["progress"])
@@ -64,16 +83,19 @@ class FigureWorker:
         raise _WorkerFailed()
 
     def close(self) -> None:
-        """Stop the worker (it exits when its input ends)."""
-        if self.proc is None:
-            return
-        proc, self.proc = self.proc, None
-        try:
-            proc.stdin.close()
-            proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            proc.kill()
-            proc.wait()
+        """Stop the workers (each exits when its input ends)."""
+        procs, self.procs = self.procs, []
+        for proc in procs:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        for proc in procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 class _WorkerFailed(Exception):
@@ -95,7 +117,7 @@ def serve() -> None:
         req = json.loads(line)
         try:
             paths = draw_figures(Path(req["out"]), tuple(req["formats"]), lambda name: tell({"progress": name}),
-                                 req["every"])
+                                 req["every"], tuple(req["only"]))
             tell({"done": [str(p) for p in paths]})
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which decides
             tell({"error": f"{type(exc).__name__}: {exc}"})

@@ -9,7 +9,9 @@ import numpy as np
 
 from sim.core.pairs import directed_index, pair_index, structure_label
 from sim.core.stats import wilson_interval
-from sim.engine.summary import FIXED, METRICS, hist_quantiles, metric_range
+
+# sim.engine.summary (numba) is imported where tables are written: the figures read the tables
+# through this module and load nothing compiled.
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QCOLS = ("q05", "q25", "q50", "q75", "q95")
@@ -29,6 +31,7 @@ def write_csv(path: Path, header, rows) -> None:
 
 def write_tables(out: Path, job, merged, exact: dict | None) -> list[str]:
     """Tidy tables of a result folder from the merged summary (and exact quantiles if given)."""
+    from sim.engine.summary import FIXED, METRICS, hist_quantiles, metric_range
     scen = job.scenario
     ids = list(scen.actor_ids)
     n = len(ids)

@@ -13,15 +13,23 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from sim.analysis import coalitions as co
-from sim.core.pairs import code_to_sides, mutual
+from sim.core.pairs import code_to_sides, mutual, structure_label
+from sim.core.stats import wilson_interval
 from sim.engine.tables import settled_structure
 from sim.figures import style as plot
 from sim.figures.network import network_chart
 from sim.figures.polarization import balance_chart
+
+
+class Share(NamedTuple):
+    """A share of runs with its 95% interval (as sim.analysis.coalitions.Proportion)."""
+    p: float
+    low: float
+    high: float
 
 
 # ------------------------------------------------------------- from an in-memory ensemble
@@ -35,6 +43,7 @@ def coalition_network(e, step):
     -------
     matplotlib Figure
     """
+    from sim.analysis import coalitions as co   # numba: only the dashboard's in-memory route needs it
     t = co.step_of(e, step)
     ids = list(e.scenario.actor_ids)
     names = e.scenario.display
@@ -69,7 +78,7 @@ def _load_balance(path: Path):
     """(dates over steps, metric -> {'mean', 'q05', ..., 'q95'} arrays) from balance.csv."""
     by_step: dict[int, str] = {}
     table: dict[str, dict[int, dict[str, float]]] = {}
-    cols = ("mean", *co.QCOLS)
+    cols = ("mean", "q05", "q25", "q50", "q75", "q95")
     for row in _read_rows(path):
         t = int(row["step"])
         by_step[t] = row["date"]
@@ -183,7 +192,7 @@ def draw_analysis_figures(out_dir: Path, date: str | None = None, formats=("png"
         raise ValueError(f"{date!r} is not a reported coalition date; choose one of "
                          f"{', '.join(sorted(reported))}")
     at, rows = structures[t]
-    ranked = [(co.structure_label(ids, code, names), co.Proportion(k / n, *co.wilson_interval(k, n), k, n))
+    ranked = [(structure_label(ids, code, names), Share(k / n, *wilson_interval(k, n)))
               for _, code, k, n in rows[:3]]
     sides = code_to_sides(rows[0][1], len(ids))
     med = _median_mutual(out / "quantiles.csv", t, ids)

@@ -19,7 +19,7 @@ STEMS = ("fan_chart", "final_heatmap", "balance_fan", "coalition_network")
 
 
 def draw_figures(out: Path, formats=("png",), progress: Callable[[str], None] | None = None,
-                 every: bool = False) -> list[Path]:
+                 every: bool = False, only=STEMS) -> list[Path]:
     """All figures of a run folder.
 
     Parameters
@@ -32,7 +32,10 @@ def draw_figures(out: Path, formats=("png",), progress: Callable[[str], None] | 
         Called with each figure's name before it is drawn.
     every : bool
         Also the coalition network when one structure holds in every run at every date (see
-        sim.figures.analysis.settled_structure).
+        sim.engine.tables.settled_structure).
+    only : sequence of str
+        The figures to draw, from STEMS (the balance chart and the network come together);
+        two processes can each draw a share of them.
 
     Returns
     -------
@@ -50,16 +53,20 @@ def draw_figures(out: Path, formats=("png",), progress: Callable[[str], None] | 
     title = meta.get("scenario", {}).get("title", "")
     runs = meta.get("runs")
     runs = f"{runs:,}" if isinstance(runs, int) else runs   # 300,000 runs, as a reader writes it
-    tell("fan chart")
-    sub = (f"{title}; {runs} runs, seed {meta.get('seed', '?')}. Median and the 50% and 90% bands of the runs' "
-           "mutual alignment (the mean of the two directed alignments).")
-    fig = fan_chart(dates, {p: q[(p[0], p[1], "mutual")] for p in pairs}, pairs, ids, display,
-                    "How do the key alignments evolve?", sub, Fan(events=scheduled(meta, dates)))
-    paths = plot.save(fig, out / "figures", "fan_chart", formats)
-    tell("final heatmap")
-    paths += plot.save(_heatmap(out, q, ids, names, dates[-1], title, runs), out / "figures", "final_heatmap",
-                       formats)
-    if (out / "coalitions.csv").exists() and (out / "balance.csv").exists():
+    paths = []
+    if "fan_chart" in only:
+        tell("fan chart")
+        sub = (f"{title}; {runs} runs, seed {meta.get('seed', '?')}. Median and the 50% and 90% bands of the "
+               "runs' mutual alignment (the mean of the two directed alignments).")
+        fig = fan_chart(dates, {p: q[(p[0], p[1], "mutual")] for p in pairs}, pairs, ids, display,
+                        "How do the key alignments evolve?", sub, Fan(events=scheduled(meta, dates)))
+        paths += plot.save(fig, out / "figures", "fan_chart", formats)
+    if "final_heatmap" in only:
+        tell("final heatmap")
+        paths += plot.save(_heatmap(out, q, ids, names, dates[-1], title, runs), out / "figures", "final_heatmap",
+                           formats)
+    analysis = (out / "coalitions.csv").exists() and (out / "balance.csv").exists()
+    if analysis and {"balance_fan", "coalition_network"} & set(only):
         from sim.figures.analysis import draw_analysis_figures
         tell("polarization and coalitions")
         paths += draw_analysis_figures(out, formats=formats, every=every)
