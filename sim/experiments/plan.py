@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from sim.core.errors import ScenarioError
 
-RATE = 600_000          # run-steps per second per worker, outcomes included (measured, benchmarks/README.md)
+RATE = 300_000          # run-steps per second per worker, outcomes included (benchmarks/README.md)
+FIXED_SECONDS = 5.0     # loading the model, writing the tables and drawing the figures
 BASE_BYTES = 350e6      # the interpreter, numpy, numba, the compiled model and the figure code
 IN_FLIGHT = 2           # chunks per worker held at once (sim.engine.executor)
 SAFE_SHARE = 0.8        # of the available memory an experiment may plan to use
@@ -83,7 +84,7 @@ def plan(exp, workers: int | None = None) -> Plan:
                 retained += 3 * n_runs * (s.steps + 1) * len(an.pairs) * 4   # series, and its quantile copies
             chunk = max(chunk, min(CHUNK, n_runs) * _bytes_per_run(s))
     peak = BASE_BYTES + retained + IN_FLIGHT * workers * chunk
-    return Plan(runs, run_steps, run_steps / (RATE * workers), peak, workers, available_memory())
+    return Plan(runs, run_steps, FIXED_SECONDS + run_steps / (RATE * workers), peak, workers, available_memory())
 
 
 def check(p: Plan, path, scale: float) -> None:
