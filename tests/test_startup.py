@@ -46,19 +46,36 @@ def test_figure_workers_load_no_compiled_code():
     assert loaded == {"matplotlib"}
 
 
-def test_the_worker_draws_what_plot_draws(tmp_path):
-    """A fresh `alignsim run` draws its figures in a worker process; `alignsim plot` here, in
-    process, redraws the same bytes."""
+def test_the_workers_draw_what_plot_draws(tmp_path, monkeypatch):
+    """`alignsim run` draws its figures in worker processes when cores are spare; `alignsim
+    plot`, in process, redraws the same bytes. Both shares (two workers) and one worker."""
+    from sim.apps import figure_worker
     out = tmp_path / "run"
+    assert main(["run", "june_war_pivot", "--runs", "12", "--out", str(out), "--quiet", "--no-figures"]) == 0
+    assert main(["plot", str(out), "--all-figures"]) == 0
+    expected = {p.name: p.read_bytes() for p in (out / "figures").iterdir()}
+    assert sorted(expected) == ["balance_fan.png", "coalition_network.png", "fan_chart.png", "final_heatmap.png"]
+    for spare in (2, 1):
+        shutil.rmtree(out / "figures")
+        monkeypatch.setattr(figure_worker, "spare_cores", lambda spare=spare: spare)
+        worker = figure_worker.FigureWorker()
+        try:
+            assert len(worker.procs) == spare
+            told = []
+            paths = worker.draw(out, ("png",), every=True, progress=told.append)
+        finally:
+            worker.close()
+        assert [p.name for p in paths] == ["fan_chart.png", "final_heatmap.png", "balance_fan.png",
+                                           "coalition_network.png"]
+        assert "fan chart" in told
+        assert {p.name: p.read_bytes() for p in paths} == expected
+
+
+def test_a_fresh_run_announces_its_figures(tmp_path):
+    """The whole command in a fresh process, worker or not (that depends on spare cores)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    res = subprocess.run([sys.executable, "-m", "sim", "run", "june_war_pivot", "--runs", "12", "--out", str(out),
-                          "--all-figures"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    res = subprocess.run([sys.executable, "-m", "sim", "run", "june_war_pivot", "--runs", "12", "--out",
+                          str(tmp_path / "run")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "drawing figures: fan chart" in res.stderr
-    again = tmp_path / "again"
-    shutil.copytree(out, again)
-    assert main(["plot", str(again), "--all-figures"]) == 0
-    names = sorted(p.name for p in (out / "figures").iterdir())
-    assert names == ["balance_fan.png", "coalition_network.png", "fan_chart.png", "final_heatmap.png"]
-    for name in names:
-        assert (out / "figures" / name).read_bytes() == (again / "figures" / name).read_bytes(), name
+    assert (tmp_path / "run" / "figures" / "fan_chart.png").stat().st_size > 5000

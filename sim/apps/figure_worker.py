@@ -1,11 +1,11 @@
 """Drawing a run's figures in a second process, started before the run.
 
 Importing matplotlib and drawing the figures take longer than simulating a thousand runs.
-`alignsim run` therefore starts two workers first: they import the figure code while the main
-process loads the model and simulates, then each draws its share of the figures from the
-finished folder's files when asked. On one core, or when a worker cannot start, the figures
-are drawn in process; the files are the same either way (they are drawn from the folder's
-saved tables).
+`alignsim run` therefore starts the workers first, one per spare core (at most two): they
+import the figure code while the main process loads the model and simulates, then each draws
+its share of the figures from the finished folder's files when asked. Without a spare core
+(one core, or a busy machine), or when a worker cannot start, the figures are drawn in
+process; the files are the same either way (they are drawn from the folder's saved tables).
 
 Protocol, one JSON object per line: the parent writes {"out", "formats", "every", "only"};
 the worker answers {"progress": name} for each figure, then {"done": [paths]} or
@@ -21,27 +21,54 @@ import sys
 from pathlib import Path
 
 
+ALL = ("fan_chart", "final_heatmap", "balance_fan", "coalition_network")
 SHARES = (("fan_chart",), ("final_heatmap", "balance_fan", "coalition_network"))   # about equal drawing time
+
+
+def spare_cores() -> int:
+    """Cores no process is running on now, besides this one.
+
+    A worker shortens a run only if it has a core to itself: on a busy machine it costs a
+    second interpreter and matplotlib's import on top of the same drawing. Linux reports the
+    processes running now in /proc/loadavg ("2/188": two running, this one included); elsewhere
+    the one-minute load average stands in.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    try:
+        with open("/proc/loadavg") as fh:
+            running = int(fh.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        try:
+            running = 1 + round(os.getloadavg()[0])
+        except OSError:
+            running = 1
+    return max(0, cores - max(running, 1))
 
 
 class FigureWorker:
     """Processes that draw a run folder's figures (sim.figures.run.draw_figures) on request:
-    two on a machine with two cores or more, each drawing a share of the figures.
+    one per spare core, at most two, each drawing a share of the figures.
 
     Parameters
     ----------
     parallel : bool
-        Start the worker processes; otherwise `draw` draws in this process.
+        Start worker processes if cores are spare (`spare_cores`); otherwise `draw` draws in
+        this process.
     """
 
     def __init__(self, parallel: bool = True):
         self.procs = []
-        if parallel and (os.cpu_count() or 1) > 1:
+        n = min(len(SHARES), spare_cores()) if parallel else 0
+        self.shares = SHARES if n == len(SHARES) else (ALL,)
+        if n:
             package_root = str(Path(__file__).resolve().parents[2])
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(
                 [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]), "MPLBACKEND": "Agg"}
             try:
-                for _ in SHARES:
+                for _ in self.shares:
                     self.procs.append(subprocess.Popen([sys.executable, "-m", "sim.apps.figure_worker"], env=env,
                                                        text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                                        bufsize=1))
@@ -61,7 +88,7 @@ class FigureWorker:
         return draw_figures(Path(out), formats, progress, every)
 
     def _remote(self, out, formats, every, progress) -> list[Path]:
-        for proc, share in zip(self.procs, SHARES):
+        for proc, share in zip(self.procs, self.shares):
             proc.stdin.write(json.dumps({"out": str(out), "formats": list(formats), "every": every,
                                          "only": share}) + "\n")
             proc.stdin.flush()
