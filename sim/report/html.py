@@ -17,13 +17,23 @@ import json
 from pathlib import Path
 
 from sim.core.errors import ScenarioError
+from sim.engine.manifest import record_files
 from sim.report.experiment import experiment_report
 from sim.report.run import run_report
 
+OWN = {"manifest.json", "report.html"}   # what a folder holds besides the files its manifest lists
+
 
 def write_report(folder) -> Path:
-    """Write DIR/report.html for a finished result folder and return its path; ScenarioError
-    when the folder has no readable manifest or did not finish."""
+    """Write DIR/report.html for a finished result folder, list it in the manifest, and return
+    its path.
+
+    Raises
+    ------
+    ScenarioError
+        When the folder has no readable manifest, did not finish, or holds a file its manifest
+        does not list (a figure of an earlier run, say): the report would show it as this run's.
+    """
     folder = Path(folder)
     path = folder / "manifest.json"
     if not path.is_file():
@@ -34,10 +44,36 @@ def write_report(folder) -> Path:
         raise ScenarioError(path, None, "(file)", f"not valid JSON: {exc}") from None
     if not man.get("complete", True):
         raise ScenarioError(path, "complete", False, "the result folder is incomplete (the run did not finish)")
+    check_listed(folder, man)
     text = experiment_report(folder, man) if man.get("kind") == "experiment" else run_report(folder, man)
     out = folder / "report.html"
     out.write_text(text, encoding="utf-8")
+    record_files(folder, [out])
     return out
+
+
+def check_listed(folder: Path, man: dict) -> None:
+    """Refuse a folder holding files its manifest does not list.
+
+    Hidden files (a name starting with ".") are the engine's own bookkeeping and are not
+    checked.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the first such file and how many there are.
+    """
+    listed = set(man.get("files", [])) | OWN
+    extra = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and rel not in listed and not any(part.startswith(".") for part in rel.split("/")):
+            extra.append(rel)
+    if extra:
+        more = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
+        raise ScenarioError(folder / "manifest.json", "files", extra[0],
+                            f"is in the folder but not listed by its manifest{more}, so it did not come from "
+                            "the run the manifest describes; remove it, or run again into an empty folder")
 
 
 def report_main(folder) -> int:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from sim.core import rng
 from sim.core.errors import ScenarioError
+
+# scipy.stats (about a second to import) and sim.core.rng (numba) are imported where a draw
+# needs them, so reading and showing a scenario stays quick.
 
 # name -> (required keys, optional keys)
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -54,6 +55,7 @@ class Dist:
         a = dict(self.args)
         if self.kind == "uniform":
             return a["low"] + u * (a["high"] - a["low"])
+        from scipy import stats
         if self.kind == "triangular":
             lo, hi = a["low"], a["high"]
             if hi == lo:   # scipy gives NaN for a zero-width triangle
@@ -146,6 +148,7 @@ def draw(value: Value, keypath: str, seed: int, runs: np.ndarray) -> np.ndarray:
     runs = np.asarray(runs)
     if not isinstance(value, Dist):
         return np.full(runs.shape, float(value))
+    from sim.core import rng
     u = rng.uniform(rng.run_keys(seed, runs, "param:" + keypath))
     return np.asarray(value.ppf(u), dtype=np.float64)
 

@@ -23,7 +23,7 @@ MAX_STEP = 1200   # the longest horizon a scenario may have (time.steps)
 
 def close_matches(word: str, options) -> str:
     """' (did you mean x, y?)' for the options close to word, or ''."""
-    near = difflib.get_close_matches(word, list(options), n=3, cutoff=0.5)
+    near = difflib.get_close_matches(word, [o for o in options if o != word], n=3, cutoff=0.5)
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
 
