@@ -145,21 +145,8 @@ def validate(data: dict, path: Path) -> Scenario:
     steps = time.number("steps", 1, MAX_STEP, integer=True)
     time.finish(("start", "steps"))
 
-    iss = top.table("issues")
-    issues = {check_id(k, path, iss.at(k), "issue"): v for k, v in iss.items()}
-    for k, v in issues.items():
-        if not isinstance(v, str):
-            raise ScenarioError(path, iss.at(k), v, "an issue's description: a string")
-    if not issues:
-        raise ScenarioError(path, "issues", {}, "declare at least one issue dimension")
-
-    act = top.table("actors")
-    if WORLD in act.data:
-        raise ScenarioError(path, f"actors.{WORLD}", WORLD, f"'{WORLD}' names the rest of the world; choose another id")
-    actors = tuple(parse_actor(check_id(aid, path, act.at(aid), "actor"), act.table(aid), list(issues))
-                   for aid, _ in list(act.items()))
-    if len(actors) < 2:
-        raise ScenarioError(path, "actors", list(act.data), "at least two actors")
+    issues = _issues(top.table("issues"), path)
+    actors = _actors(top.table("actors"), issues, path)
     ids = [a.id for a in actors]
 
     relations = _matrix(top.table("relations", default={}), ids, -1.0, 1.0, symmetric=False)
@@ -207,6 +194,28 @@ def validate(data: dict, path: Path) -> Scenario:
                     expectations, trade, corridors, shocks, dynamics,
                     tuple(key_pairs) or default_pairs(ids), data, sanctions=sanctions, secondary=secondary,
                     world_trade=world_trade, world_tolerance=world_tolerance, decisions=decisions)
+
+
+def _issues(iss: Table, path: Path) -> dict[str, str]:
+    """The [issues] table: ids and their descriptions, at least one."""
+    issues = {check_id(k, path, iss.at(k), "issue"): v for k, v in iss.items()}
+    for k, v in issues.items():
+        if not isinstance(v, str):
+            raise ScenarioError(path, iss.at(k), v, "an issue's description: a string")
+    if not issues:
+        raise ScenarioError(path, "issues", {}, "declare at least one issue dimension")
+    return issues
+
+
+def _actors(act: Table, issues: dict, path: Path) -> tuple[Actor, ...]:
+    """The [actors] tables, at least two, none named as the rest of the world."""
+    if WORLD in act.data:
+        raise ScenarioError(path, f"actors.{WORLD}", WORLD, f"'{WORLD}' names the rest of the world; choose another id")
+    actors = tuple(parse_actor(check_id(aid, path, act.at(aid), "actor"), act.table(aid), list(issues))
+                   for aid, _ in list(act.items()))
+    if len(actors) < 2:
+        raise ScenarioError(path, "actors", list(act.data), "at least two actors")
+    return actors
 
 
 def _modelled_trade(actor: str, trade: dict) -> float:
