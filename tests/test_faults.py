@@ -120,7 +120,7 @@ def test_an_experiment_folder_is_locked_too(tmp_path):
     from sim.core.errors import ScenarioError
     out = tmp_path / "exp"
     with hold(out), pytest.raises(ScenarioError, match="in use by another alignsim process"):
-        experiment_main("experiments/june_war_vs_baseline.toml", out, quiet=True, runs=8)
+        experiment_main("experiments/june_war_vs_baseline.toml", out, quiet=True, scale=0.01)
     assert list(out.iterdir()) == []
 
 
@@ -271,11 +271,10 @@ def _enospc(*args, **kw):
 
 def test_a_full_disk_stops_the_run_resumably(tmp_path, capsys, reference, monkeypatch):
     from sim.engine import chunks
-    real, n = chunks.np.save, []
+    real = chunks.np.save
 
     def save(path, arr):   # the disk fills up during the fourth chunk
-        n.append(1)
-        if len(n) > 3 * 9:
+        if Path(path).parent.name.startswith(".tmp-000003"):
             _enospc()
         real(path, arr)
     monkeypatch.setattr(chunks.np, "save", save)

@@ -81,7 +81,7 @@ def test_report_after_overwrite_with_another_scenario(folder, tmp_path, capsys):
     if stray:
         assert rc == 2 and sorted(stray)[0] in err
     else:
-        assert rc == 0 and "June 2025 war" not in (out / "report.html").read_text()
+        assert rc == 0 and "June 2025 Israel-Iran war" not in (out / "report.html").read_text()
 
 
 # ---------------------------------------------------------------- 2. variants get their own folders
@@ -130,7 +130,7 @@ def test_unknown_name_suggests_the_nearest_and_mentions_dir(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     rc, _, err = cli(capsys, "run", "june_war_pivto", "--runs", "5")
     assert rc == 2 and len(err.strip().splitlines()) == 1
-    assert "did you mean june_war_pivot?" in err and "--dir" in err and "`alignsim list`" in err
+    assert "did you mean june_war_pivot" in err and "--dir" in err and "`alignsim list`" in err
 
 
 # ---------------------------------------------------------------- 4. experiment size, before it starts

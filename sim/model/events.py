@@ -62,10 +62,11 @@ def declared(s, k, f, r0, r1, x, out):
                              0.0, 0.0) > 0.0
                 going = s.decided_left[d, r] > 0.0
                 level = s.decided[d, r] if going else (k.decision_intensity[d, r] if act else 0.0)
-                left = s.decided_left[d, r] - 1.0 if going else (k.decision_duration[d, r] if act else 0.0)
+                # the month it is taken counts as the act's first: it lasts `duration` months
+                left = s.decided_left[d, r] - 1.0 if going else (k.decision_duration[d, r] - 1.0 if act else 0.0)
                 out.decided[d, r] = level
                 out.decided_left[d, r] = left
-            _apply(k, x, out, d, pass_kind, a, obj, r0, r1)
+            _apply(s, k, x, out, d, pass_kind, a, obj, r0, r1)
 
 
 @njit(**JIT)
@@ -103,14 +104,19 @@ def _strike_value(s, k, x, a, b, r):
 
 
 @njit(**JIT)
-def _apply(k, x, out, d, kind, a, obj, r0, r1):
+def _apply(s, k, x, out, d, kind, a, obj, r0, r1):
     """What decision d does this month: a closure closes its route in its author's name, less
-    what strikes on the author reopen; a strike is an attack."""
+    what strikes on the author reopen (this month's scheduled attacks, and the strikes decided
+    last month: this month's are decided after the closures they answer); a strike is an attack."""
     if kind == CLOSURE:
+        dec = k.declared
         for r in range(U(r0), U(r1)):
             struck = 0.0
             for h in range(x.conflict.shape[0]):
                 struck += x.conflict[h, a, r]
+            for d2 in range(dec.author.shape[0]):
+                if dec.kind[d2] == STRIKE and dec.object[d2] == a:
+                    struck += s.decided[d2, r]
             level = out.decided[d, r] * max(1.0 - k.w[REOPENING, r] * min(struck, 1.0), 0.0)
             out.decided[d, r] = level
             x.closure[obj, r] = max(x.closure[obj, r], level)

@@ -88,7 +88,8 @@ def parse_value(raw, file, path: str, lo: float = -np.inf, hi: float = np.inf) -
         raise ScenarioError(file, path, raw, f"expected {ALLOWED}{rng_text}")
     if not isinstance(raw, dict):
         if not abs(raw) <= MAX_MAGNITUDE or not lo <= raw <= hi:   # also NaN, inf and huge integers
-            raise ScenarioError(file, path, raw, f"must be a finite number{rng_text}, at most {MAX_MAGNITUDE:g} in size")
+            size = "" if np.isfinite(lo) and np.isfinite(hi) else f", at most {MAX_MAGNITUDE:g} in size"
+            raise ScenarioError(file, path, raw, f"must be a finite number{rng_text}{size}")
         return float(raw)
     kind = raw.get("dist")
     if kind not in KINDS:
