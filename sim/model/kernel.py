@@ -1,8 +1,8 @@
 """The rules of the model, written once: one month of R runs, compiled with numba.
 
-`month` calls the submodels in the order of docs/MODEL.md, section Details: threat and
-capability, sanctions, trade, pressure and need, positions and outcomes, support decisions,
-expectations, alignment. Trade is in sim.model.trade, interests in sim.model.interests, support
+`month` calls the submodels in the order of docs/MODEL.md, section Details: declared decisions
+(closures, strikes), threat and capability, sanctions, trade, pressure and need, support decisions
+and summits, positions and outcomes, expectations, alignment. Trade is in sim.model.trade, interests in sim.model.interests, support
 decisions in sim.model.decisions; the rest is here. The compiled loops over blocks of runs and
 over months that call `month` are in sim.model.loops; sim.model.simulate calls those from Python.
 
