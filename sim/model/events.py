@@ -21,6 +21,7 @@ from numba import njit
 from sim.model.rules import (CLOSURE_COERCION, COST_MILITARY, ENTRAPMENT, JIT, REOPENING, STRIKE_GAIN, SUMMIT,
                              TEMPERATURE, U)
 from sim.model.decisions import choose
+from sim.model.rules import nonzero
 from sim.model.state import CLOSURE, DIPLOMATIC, STRIKE
 
 
@@ -48,10 +49,18 @@ def declared(s, k, f, r0, r1, x, out):
     scripted(f, r0, r1, x)
     dec = k.declared
     for pass_kind in (CLOSURE, STRIKE):
+        closing = nonzero(x.closure_by, r0, r1)
         for d in range(dec.author.shape[0]):
             if dec.kind[d] != pass_kind:
                 continue
             a, obj = dec.author[d], dec.object[d]
+            if pass_kind == STRIKE and not closing[:, obj].any() and not _going(s, d, r0, r1):
+                # no closure by the target in any run of the block: a strike is worth nothing, as
+                # computing it would find (so skipping changes no run's bits)
+                for r in range(U(r0), U(r1)):
+                    out.decided[d, r] = 0.0
+                    out.decided_left[d, r] = 0.0
+                continue
             for r in range(U(r0), U(r1)):
                 if pass_kind == CLOSURE:
                     value, cost = _closure_value(s, k, a, obj, r)
@@ -67,6 +76,15 @@ def declared(s, k, f, r0, r1, x, out):
                 out.decided[d, r] = level
                 out.decided_left[d, r] = left
             _apply(s, k, x, out, d, pass_kind, a, obj, r0, r1)
+
+
+@njit(**JIT)
+def _going(s, d, r0, r1):
+    """Whether decision d's act is still running in some run of the block."""
+    for r in range(U(r0), U(r1)):
+        if s.decided_left[d, r] > 0.0:
+            return True
+    return False
 
 
 @njit(**JIT)
