@@ -1,0 +1,186 @@
+"""Calibration against history: a calibration that recovers a known weight from synthetic data, an
+interrupted calibration that resumes to the same numbers, the commands end to end at a tiny size,
+and bad data files (exit 2, one line)."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from sim import scenario
+from sim.analysis import measurement
+from sim.apps.cli import main
+from sim.calibration import data as vdata
+from sim.calibration.calibrate import Options, calibrate
+from sim.calibration.simulate import level_changes, target
+
+TRUE_SANCTIONS = 1.6   # the weight the synthetic data are made with (its prior: 0.2 to 3.2, median 0.8)
+
+SCENARIO = """
+[scenario]
+name = "tiny_history"
+[time]
+start = "2001-01"
+steps = 59
+[issues]
+order = "+1 one way ... -1 the other"
+[actors.a]
+sanctions_risk_tolerance = 0.5
+resolve = 0.5
+reliability = 0.5
+military = 10
+economic = 1
+positions = { order = 1.0 }
+salience = { order = 1.0 }
+[actors.b]
+sanctions_risk_tolerance = 0.5
+resolve = 0.5
+reliability = 0.5
+military = 5
+economic = 1
+positions = { order = -0.5 }
+salience = { order = 1.0 }
+[actors.c]
+sanctions_risk_tolerance = 0.5
+resolve = 0.5
+reliability = 0.5
+military = 5
+economic = 1
+positions = { order = 0.0 }
+salience = { order = 1.0 }
+[relations.a]
+b = 0.2
+c = 0.4
+[relations.b]
+c = 0.1
+[trade.a]
+b = 10
+c = 10
+[trade.b]
+c = 5
+[shocks.embargo]
+type = "sanctions"
+sender = "a"
+target = "b"
+at = "2002-01"
+intensity = 0.6
+duration = "open"
+"""
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """A three-actor scenario and UN-style data made from its runs at w_sanctions = TRUE_SANCTIONS."""
+    folder = tmp_path_factory.mktemp("history")
+    path = folder / "tiny_history.toml"
+    path.write_text(SCENARIO)
+    scen = scenario.load(path)
+    ids = list(scen.actor_ids)
+    pairs = [(x, y) for k, x in enumerate(ids) for y in ids[k + 1:]]
+    start = {p: float(measurement.level_of_alignment(np.array(scen.relations[p]))) for p in pairs}
+    # 45 pairs of other countries that never change, so the year effects are near zero and the
+    # three pairs' changes stay theirs
+    others = [(f"d{i}", f"d{j}") for i in range(10) for j in range(i + 1, 10)]
+    rows = [(y, x, z, 0.0) for y in range(2000, 2006) for x, z in others]
+    rows += [(2000, x, y, start[(x, y)]) for x, y in pairs]
+    # the years the model runs: the true runs' mean change, on top of the start level
+    dummy = _write(folder / "start.csv", rows + [(y, x, z, start[(x, z)]) for y in range(2001, 2006)
+                                                 for x, z in pairs])
+    tgt = target(vdata.panel(vdata.read_votes(dummy), scen), scen)
+    truth = level_changes(scen, 7, np.arange(8), {"dynamics.w_sanctions": np.full(8, TRUE_SANCTIONS)}, tgt)
+    mean = truth.mean(axis=0)
+    rows += [(y, x, z, start[(x, z)] + mean[p, k]) for k, y in enumerate(tgt.years) for p, (x, z) in enumerate(pairs)]
+    return path, _write(folder / "votes.csv", rows), folder
+
+
+def _write(path, rows):
+    """A data file: the level z of each pair-year written as an agreement index over 100 roll calls."""
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["year", "a", "b", "votes", "agreement_index"])
+        for y, a, b, z in rows:
+            p = float(measurement.logistic(z))
+            w.writerow([y, a, b, 100, f"{(p * 101 - 0.5) / 100:.8f}"])   # undo the half-vote smoothing
+    return path
+
+
+def _tiny(history, **kw):
+    votes = history[1]
+    return Options(data=votes, keys=("w_sanctions",), particles=kw.pop("particles", 48), replicates=8, moves=2,
+                   seed=7, workers=1, **kw)
+
+
+def test_calibration_recovers_a_known_weight(history, tmp_path):
+    scen = scenario.load(history[0])
+    man = calibrate(scen, tmp_path / "cal", _tiny(history))
+    with (tmp_path / "cal" / "parameters.csv").open() as fh:
+        row = next(r for r in csv.DictReader(fh) if r["key"] == "dynamics.w_sanctions")
+    assert float(row["q05"]) < TRUE_SANCTIONS < float(row["q95"])
+    assert abs(float(row["q50"]) - TRUE_SANCTIONS) < 0.25 * TRUE_SANCTIONS   # the prior's median is 0.8
+    assert float(row["width_ratio"]) < 0.3                                     # the data pin it down
+    assert man["sampler"]["stages"] >= 2 and man["complete"]
+    toml = (tmp_path / "cal" / "calibrated.toml").read_text()
+    assert 'w_sanctions = { dist = "beta"' in toml
+
+
+def test_an_interrupted_calibration_resumes_to_the_same_numbers(history, tmp_path):
+    scen = scenario.load(history[0])
+    opts = _tiny(history, particles=16)
+    calibrate(scen, tmp_path / "whole", opts)
+
+    class Stop:
+        calls = 0
+
+        def __call__(self, state):
+            self.calls += 1
+            if self.calls == 3:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        calibrate(scen, tmp_path / "cut", opts, progress=Stop())
+    assert (tmp_path / "cut" / "checkpoint.npz").exists()
+    calibrate(scen, tmp_path / "cut", opts, resume=True)
+    assert (tmp_path / "cut" / "posterior.csv").read_text() == (tmp_path / "whole" / "posterior.csv").read_text()
+    assert not (tmp_path / "cut" / "checkpoint.npz").exists()
+
+
+def test_calibrate_and_hindcast_commands_end_to_end(history, tmp_path, capsys):
+    path, votes, _ = history
+    cal, out = tmp_path / "cal", tmp_path / "hind"
+    assert main(["calibrate", str(path), "--out", str(cal), "--data", str(votes), "--until", "2003",
+                 "--parameters", "w_sanctions,inertia", "--particles", "8", "--replicates", "4", "--moves", "1",
+                 "--workers", "1", "--quiet"]) == 0
+    assert {"posteriors.png", "fit.png"} <= {p.name for p in (cal / "figures").iterdir()}
+    assert main(["hindcast", str(path), "--calibration", str(cal), "--out", str(out), "--runs", "12"]) == 0
+    with (out / "forecast.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["year", "a", "b", "median", "q05", "q95"]
+    assert len(rows) == 3 * 5 and {r["year"] for r in rows} == {str(y) for y in range(2001, 2006)}
+    assert all(0 <= float(r["q05"]) <= float(r["median"]) <= float(r["q95"]) <= 1 for r in rows)
+    with (out / "skill.csv").open() as fh:
+        periods = [r["period"] for r in csv.DictReader(fh)]
+    assert periods == ["in-sample", "out-of-sample"]   # calibrated to 2003, data to 2005
+    assert json.loads((out / "manifest.json").read_text())["until"] == 2003
+    assert (out / "figures" / "hindcast.png").exists()
+    # a finished calibration is not overwritten by accident
+    assert main(["calibrate", str(path), "--out", str(cal), "--data", str(votes), "--quiet"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rows, header, message", [
+    ([(2001, "a", "b", 0.5)], ["year", "a", "b", "agreement_index"], "missing column votes"),
+    ([(2001, "usa", "b", 0.5), (2001, "b", "c", 0.5)], None, "unknown actor id"),
+    ([(1995, "a", "b", 0.5), (1995, "b", "c", 0.5), (1995, "a", "c", 0.5)], None, "years outside the scenario"),
+    ([(2001, "a", "x", 0.5), (2001, "b", "x", 0.5), (2001, "c", "x", 0.5)], None, "empty overlap"),
+])
+def test_bad_data_files_exit_2_with_one_line(history, tmp_path, capsys, rows, header, message):
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header or ["year", "a", "b", "votes", "agreement_index"])
+        for y, a, b, v in rows:
+            w.writerow([y, a, b, v] if header else [y, a, b, 90, v])
+    assert main(["calibrate", str(history[0]), "--out", str(tmp_path / "c"), "--data", str(bad), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err and "Traceback" not in err
