@@ -184,3 +184,20 @@ def test_bad_data_files_exit_2_with_one_line(history, tmp_path, capsys, rows, he
     assert main(["calibrate", str(history[0]), "--out", str(tmp_path / "c"), "--data", str(bad), "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_sampler_finds_a_known_gaussian_posterior():
+    from sim.calibration import smc
+    # prior N(0, 1) and likelihood N(1, 0.3^2) in each coordinate: posterior N(0.917, 0.287^2)
+    precision = 1.0 + 1.0 / 0.09
+
+    def score(x):
+        return -0.5 * (((x - 1.0) / 0.3) ** 2).sum(axis=1)
+
+    state = smc.start(600, 2, 1, score, moves=3)
+    while not state.done(3):
+        state = smc.advance(state, score, moves=3)
+    assert state.phi == 1.0 and 2 <= state.stage <= 8
+    assert state.x.mean(axis=0) == pytest.approx([1.0 / 0.09 / precision] * 2, abs=0.05)
+    assert state.x.std(axis=0) == pytest.approx([precision ** -0.5] * 2, rel=0.2)
+    assert state.fresh.mean() >= 0.9 or state.moved >= 12   # the last stage spread its copies

@@ -113,6 +113,10 @@ def calibrate(scen, out: Path, opts: Options, resume: bool = False, overwrite: b
     tick = getattr(progress, "tick", None)
     try:
         score = Scorer(scen, opts, prior_list, tgt, executor, tick)
+        # compile the kernels here once, so the workers load them from the cache instead of each
+        # compiling its own copy at the same time
+        score_batch(Batch(scen, opts.seed, 2, score.keys, pr.values(prior_list, np.zeros((1, len(prior_list)))),
+                          tgt, 0))
         state = cf.load_state(out, sig) if resume else None
         if state is None:
             state = smc.start(opts.particles, len(prior_list), opts.seed, score, opts.moves)
@@ -153,7 +157,7 @@ def _manifest(scen, pan, opts, prior_list, state, seconds, workers) -> dict:
     return {
         "command": "calibrate", "complete": True,
         "scenario": {"file": str(scen.path), "name": scen.name, "actors": list(scen.actor_ids),
-                     "resolved": scen.resolved},
+                     "names": scen.display, "resolved": scen.resolved},
         "data": {"file": str(opts.data), "until": pan.until, "start_years": list(pan.start_years)},
         "options": {k: v for k, v in asdict(opts).items() if k not in ("data", "keys")},
         "parameters": [{"key": p.key, "prior": p.describe(), "low": p.low, "high": p.high} for p in prior_list],

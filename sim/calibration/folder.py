@@ -43,8 +43,9 @@ def save_state(out: Path, state: smc.State, signature: dict) -> None:
     """The sampler's state and the options that made it, atomically."""
     meta = {k: getattr(state, k) for k in ("phi", "stage", "moved", "scale", "rng", "history", "evaluations")}
     tmp = out / (CHECKPOINT + ".tmp.npz")
-    np.savez(tmp, x=state.x, loglik=state.loglik, meta=np.array(json.dumps({"state": meta, "options": signature},
-                                                                           default=_plain)))
+    fresh = state.fresh if state.fresh is not None else np.ones(len(state.loglik), bool)
+    meta = json.dumps({"state": meta, "options": signature}, default=_plain)
+    np.savez(tmp, x=state.x, loglik=state.loglik, fresh=fresh, meta=np.array(meta))
     os.replace(tmp, out / CHECKPOINT)
 
 
@@ -56,13 +57,13 @@ def load_state(out: Path, signature: dict) -> smc.State:
     ScenarioError : the checkpoint was made with other options (names the first that differs).
     """
     with np.load(out / CHECKPOINT) as f:
-        x, ll, meta = f["x"], f["loglik"], json.loads(str(f["meta"]))
+        x, ll, fresh, meta = f["x"], f["loglik"], f["fresh"], json.loads(str(f["meta"]))
     saved = meta["options"]
     for key in sorted(set(saved) | set(signature)):
         if saved.get(key) != json.loads(json.dumps(signature.get(key), default=_plain)):
             raise ScenarioError(out, key, signature.get(key), f"differs from the interrupted calibration's "
                                 f"{saved.get(key)!r}; resume with the same options, or start over with --overwrite")
-    return smc.State(x, ll, **meta["state"])
+    return smc.State(x, ll, fresh=fresh, **meta["state"])
 
 
 def _plain(v):

@@ -199,7 +199,7 @@ def hindcast(scen, calibration, out: Path, runs: int = 1000, seed: int | None = 
     rows = skill_rows(pred, observed, before)
     write_skill(out / "skill.csv", rows)
     data_years = pred.years[np.isfinite(observed).any(axis=0)]
-    result = {"command": "hindcast", "scenario": {"file": str(scen.path), "name": scen.name},
+    result = {"command": "hindcast", "scenario": {"file": str(scen.path), "name": scen.name, "names": scen.display},
               "calibration": str(calibration), "data": str(data), "runs": runs, "seed": seed,
               "until": pred.until, "data_end": int(data_years.max()) if data_years.size else None,
               "skill": rows}

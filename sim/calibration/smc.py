@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+FRESH = 0.9      # share of particles the last stage moves at least once
+MAX_FINAL = 4    # the last stage's moves, at most, in units of a stage's moves
+
+
 @dataclass
 class State:
     """Where the sampler is.
@@ -35,6 +39,7 @@ class State:
     rng : the random generator's state (numpy PCG64).
     history : one dict per stage: phi, ess, acceptance of each move, scale.
     evaluations : likelihood evaluations so far.
+    fresh : (N,) whether each particle has moved since the last resampling.
     """
     x: np.ndarray
     loglik: np.ndarray
@@ -45,10 +50,14 @@ class State:
     rng: dict = field(default_factory=dict)
     history: list = field(default_factory=list)
     evaluations: int = 0
+    fresh: np.ndarray | None = None
 
     def done(self, moves: int) -> bool:
-        """Whether the last stage (phi = 1) has made all its moves."""
-        return self.phi >= 1.0 and self.moved >= moves
+        """Whether the last stage (phi = 1) has made its moves and spread its particles: resampling
+        leaves copies, so it moves on until nine in ten particles have moved since (at most four
+        times the moves), and the posterior sample holds few duplicates."""
+        spread = self.fresh is None or self.fresh.mean() >= FRESH or self.moved >= MAX_FINAL * moves
+        return self.phi >= 1.0 and self.moved >= moves and spread
 
 
 def start(n: int, d: int, seed: int, score: Callable[[np.ndarray], np.ndarray], moves: int) -> State:
@@ -102,6 +111,7 @@ def _begin_stage(s: State, gen: np.random.Generator, ess_share: float) -> None:
     pick = _systematic(w, gen)
     s.history.append({"stage": s.stage + 1, "phi": phi, "ess": ess(logw), "acceptance": [], "scale": []})
     s.x, s.loglik, s.phi, s.stage, s.moved = s.x[pick], s.loglik[pick], phi, s.stage + 1, 0
+    s.fresh = np.zeros(n, bool)
 
 
 def _move(s: State, gen: np.random.Generator, score: Callable) -> None:
@@ -118,6 +128,7 @@ def _move(s: State, gen: np.random.Generator, score: Callable) -> None:
     accept = np.isfinite(ll_new) & (np.log(u) < np.where(np.isfinite(log_ratio), log_ratio, -np.inf))
     s.x = np.where(accept[:, None], proposal, s.x)
     s.loglik = np.where(accept, ll_new, s.loglik)
+    s.fresh = accept if s.fresh is None else s.fresh | accept
     rate = float(accept.mean())
     s.history[-1]["acceptance"].append(rate)
     s.history[-1]["scale"].append(s.scale)
@@ -129,10 +140,10 @@ def _move(s: State, gen: np.random.Generator, score: Callable) -> None:
 
 def advance(s: State, score: Callable[[np.ndarray], np.ndarray], moves: int, ess_share: float = 0.5) -> State:
     """One unit of work: begin the next stage (new temperature, resampled particles) if the current
-    one has made its moves, else one move of every particle. Returns s, updated."""
+    one has made its moves and is not the last, else one move of every particle. Returns s, updated."""
     gen = np.random.Generator(np.random.PCG64())
     gen.bit_generator.state = s.rng
-    if s.moved >= moves:
+    if s.moved >= moves and s.phi < 1.0:
         _begin_stage(s, gen, ess_share)
     else:
         _move(s, gen, score)

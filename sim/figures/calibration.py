@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
 
 from sim.figures.style import DASH, STYLE, pair_colour, plt, save
 
@@ -27,7 +28,8 @@ def draw_calibration(folder) -> list[Path]:
     until = man["data"]["until"]
     out = posteriors(folder)
     out += agreement_panels(folder, "fit.csv", "fit", f"Fit per pair: the calibrated runs against UN General "
-                            f"Assembly agreement, {man['data']['start_years'][1]}-{until}", until, until)
+                            f"Assembly agreement, {man['data']['start_years'][1]}-{until}", until, until,
+                            man["scenario"].get("names", {}))
     return out
 
 
@@ -37,7 +39,8 @@ def draw_hindcast(folder) -> list[Path]:
     man = json.loads((folder / "manifest.json").read_text())
     title = (f"Hindcast of {man['scenario']['name']}: predicted and observed UN General Assembly agreement "
              f"({man['runs']:,} runs)")
-    return agreement_panels(folder, "forecast.csv", "hindcast", title, man["until"], man["data_end"])
+    return agreement_panels(folder, "forecast.csv", "hindcast", title, man["until"], man["data_end"],
+                            man["scenario"].get("names", {}))
 
 
 def posteriors(folder: Path) -> list[Path]:
@@ -55,11 +58,18 @@ def posteriors(folder: Path) -> list[Path]:
             lo, hi = float(row["prior_low"]), float(row["prior_high"])
             log = row["prior"].startswith("log-uniform")
             bins = np.geomspace(lo, hi, 31) if log else np.linspace(lo, hi, 31)
-            ax.hist(_prior_sample(row, lo, hi, log), bins=bins, density=True, color=PRIOR_COLOUR, alpha=0.35,
+            prior = _prior_sample(row, lo, hi, log)
+            # shares per bin, not densities: bins of equal width on the axis drawn (log or linear),
+            # so a log-uniform prior is flat, as it is on its own scale
+            ax.hist(prior, bins=bins, weights=np.full(len(prior), 1 / len(prior)), color=PRIOR_COLOUR, alpha=0.35,
                     label="prior")
-            ax.hist(x, bins=bins, density=True, color=POSTERIOR_COLOUR, alpha=0.7, label="posterior")
+            ax.hist(x, bins=bins, weights=np.full(len(x), 1 / len(x)), color=POSTERIOR_COLOUR, alpha=0.7,
+                    label="posterior")
             if log:
                 ax.set_xscale("log")
+                ax.xaxis.set_major_locator(LogLocator(numticks=4))
+                ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+                ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_yticks([])
             ax.set_title(f"{row['key'].split('.', 1)[1]}  (width {float(row['width_ratio']):.2f})", fontsize=9)
         for ax in axes.flat[len(table):]:
@@ -83,7 +93,8 @@ def _prior_sample(row: dict, lo: float, hi: float, log: bool) -> np.ndarray:
     return np.interp(u, [0.0, 0.05, 0.5, 0.95, 1.0], [lo, *q, hi])
 
 
-def agreement_panels(folder: Path, name: str, stem: str, title: str, until: int, data_end: int | None) -> list[Path]:
+def agreement_panels(folder: Path, name: str, stem: str, title: str, until: int, data_end: int | None,
+                     names: dict) -> list[Path]:
     """One panel per pair: the predicted median and 90% band of agreement, the observed values,
     a dashed line after the calibration's last year and a solid one where the data end."""
     pred = _rows(folder / name)
@@ -109,7 +120,7 @@ def agreement_panels(folder: Path, name: str, stem: str, title: str, until: int,
                 ax.axvline(until + 0.5, color="#555555", lw=0.8, ls="--", label="calibration ends")
             if data_end is not None:
                 ax.axvline(data_end + 0.5, color="#222222", lw=1.0, label="data end")
-            ax.set_title(f"{a} {DASH} {b}")
+            ax.set_title(f"{names.get(a, a)} {DASH} {names.get(b, b)}")
             ax.set_ylim(0, 1)
         for ax in axes.flat[len(pairs):]:
             ax.set_visible(False)
