@@ -165,26 +165,28 @@ def random_scenario_toml(rng: np.random.Generator, n: int, steps: int = 12, n_sh
 # routing.allocate from its compiled month).
 
 def availability(net, closure: np.ndarray, step: int) -> np.ndarray:
-    """Share of each corridor's capacity usable: (R, C). closure: (R, Q) in [0, 1]."""
+    """Each corridor's open share: (R, C). closure: (R, Q) in [0, 1]."""
     from sim.model import routing
     runs, n_c = closure.shape[0], net.choke_of.shape[0]
-    out = np.empty((n_c, runs))
+    left, out = np.empty((n_c, runs)), np.empty((n_c, runs))
     routing.usable(np.ones((n_c, runs)), np.ascontiguousarray(np.asarray(closure, dtype=np.float64).T),
-                   net.choke_of, net.opens, step, 0, runs, out)
+                   net.choke_of, net.opens, step, 0, runs, left, out)
     return out.T.copy()
 
 
-def route(net, demand: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Allocate (R, P) demand over (R, C) usable capacity; returns (delivered, flow per corridor)."""
+def route(net, demand: np.ndarray, capacity: np.ndarray, open_share=None) -> tuple[np.ndarray, np.ndarray]:
+    """Allocate (R, P) demand over (R, C) capacity, each corridor passing its open share (R, C) of
+    what asks for it (default all); returns (delivered, flow per corridor)."""
     from sim.model import routing
     demand = np.asarray(demand, dtype=np.float64)
     runs, n_c = demand.shape[0], net.choke_of.shape[0]
     capacity = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (runs, n_c))
+    shares = np.ones((runs, n_c)) if open_share is None else np.broadcast_to(np.asarray(open_share, float), (runs, n_c))
     remaining = np.array(demand.T, order="C")
     left = np.array(capacity.T, order="C")   # a writable copy (capacity may be a broadcast view)
     flow = np.zeros((n_c, runs))
     scratch = np.empty((2, n_c, runs))
-    routing.allocate(net.pref, 0, runs, left, remaining, scratch[0], scratch[1], flow)
+    routing.allocate(net.pref, 0, runs, left, np.array(shares.T, order="C"), remaining, scratch[0], scratch[1], flow)
     return demand - remaining.T, flow.T.copy()
 
 

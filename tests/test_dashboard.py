@@ -50,7 +50,7 @@ def edit_all(b: state.Base) -> dict:
     e = params.set_edit(e, b.control("actors.us.military"), 500.0)                                # typed amount
     e = params.set_edit(e, b.control("actors.iran.salience.world_order"), 0.4)                    # salience
     e = params.set_edit(e, b.control("shocks.june_war.intensity"), 0.5)                           # intensity
-    e = params.set_edit(e, b.control("shocks.sco_tianjin.enabled"), False)                        # toggle (absent key)
+    e = params.set_edit(e, b.control("shocks.oct_2024_strikes.enabled"), False)                   # toggle (absent key)
     return e
 
 
@@ -83,7 +83,7 @@ def test_edit_back_to_base_removes_it(base):
 def test_override_lines_are_set_syntax(base):
     lines = params.override_lines(base.controls, edit_all(base))
     assert 'actors.russia.reliability={ dist = "uniform", low = 0.6, high = 0.9 }' in lines
-    assert "shocks.sco_tianjin.enabled=false" in lines
+    assert "shocks.oct_2024_strikes.enabled=false" in lines
     for line in lines:   # each parses as --set does
         key, value = scenario.parse_override(line)
         assert key in {c.key for c in base.controls}
@@ -101,11 +101,11 @@ def test_page_load_is_set_load_where_set_accepts_the_keys(base):
 
 def test_optional_keys_absent_from_the_file_can_be_set():
     """Overriding an absent optional key with its default must give the file's numbers."""
-    same = ["shocks.sco_tianjin.enabled=true", "shocks.sco_tianjin.intensity=0.7"]
+    same = ["shocks.oct_2024_strikes.enabled=true", "shocks.oct_2024_strikes.intensity=0.5"]
     e1 = run_ensemble(state.load(PIVOT, same), 12, SEED)
     e0 = run_ensemble(scenario.load(PIVOT), 12, SEED)
     assert np.array_equal(e0.alignment, e1.alignment)
-    off = run_ensemble(state.load(PIVOT, ["shocks.sco_tianjin.enabled=false"]), 12, SEED)
+    off = run_ensemble(state.load(PIVOT, ["shocks.oct_2024_strikes.enabled=false"]), 12, SEED)
     assert not np.array_equal(e0.alignment, off.alignment)
     assert state.load(PIVOT, same).path == PIVOT
 
@@ -180,7 +180,7 @@ def test_export_text_has_only_changes_and_parses(base, folder):
     assert data["actors"]["china"] == {"sanctions_risk_tolerance": 0.8}
     assert data["actors"]["iran"] == {"salience": {"world_order": 0.4}}
     assert data["actors"]["russia"]["reliability"] == {"dist": "uniform", "low": 0.6, "high": 0.9}
-    assert data["shocks"] == {"june_war": {"intensity": 0.5}, "sco_tianjin": {"enabled": False}}
+    assert data["shocks"] == {"june_war": {"intensity": 0.5}, "oct_2024_strikes": {"enabled": False}}
     assert set(data) == {"extends", "scenario", "actors", "shocks"}
     assert "alignsim run x_test --runs 200 --seed 7" in text
 
@@ -258,7 +258,7 @@ def test_downloads_manifest_records_the_page_not_a_command_line(monkeypatch):
     from the command line: its manifest names the page and its changes as the request and
     carries no `command`, whatever the server process was started with."""
     monkeypatch.setattr(sys, "argv", ["alignsim", "run", "argv_sentinel", "--runs", "3", "--set", "argv.sentinel=1"])
-    changes = ("actors.china.resolve=0.9", "shocks.sco_tianjin.enabled=false")
+    changes = ("actors.china.resolve=0.9", "shocks.oct_2024_strikes.enabled=false")
     r = state.compute(PIVOT, changes, 14, 23)
     with zipfile.ZipFile(io.BytesIO(downloads.tables_zip(r))) as z:
         manifest = json.loads(z.read("manifest.json"))

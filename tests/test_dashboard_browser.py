@@ -194,7 +194,7 @@ def test_page_slider_export_and_single_run(server, browser, tmp_path):
 
         # a shock off (a key --set does not accept on this file: the stand-in path)
         page.click(".alignsim-shocks .v-expansion-panel-header")
-        toggle = ".key-shocks-sco_tianjin-enabled .alignsim-shock-toggle"
+        toggle = ".key-shocks-precursor_sanctions-enabled .alignsim-shock-toggle"
         fan1 = page.get_attribute(".alignsim-fan", "src")
         page.click(f"{toggle} label")   # waits until the panel has opened and the label is still
         page.wait_for_selector(f"{toggle} input[aria-checked='false']", state="attached", timeout=10_000)

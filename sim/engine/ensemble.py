@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine import summary as summ
+from sim.engine.events import chunk_events
 from sim.model.compile import Compiled, compile
 from sim.model.simulate import simulate_runs
 from sim.scenario.spec import Scenario
@@ -22,6 +23,7 @@ from sim.scenario.spec import Scenario
 # what is kept per run and step; all (R, T+1, N, N) float32 (storage only: compute is float64)
 RECORDED = ("alignment", "threat", "expectation", "support", "military_support", "arms_support", "sanctions",
             "trade", "need", "positions", "outcome")
+DECIDED = ("act", "decided")   # recorded to find the events actors decided, then dropped
 COALITION_MAX_ACTORS = 12   # landscape enumeration per run and step stays cheap up to here
 
 
@@ -42,16 +44,10 @@ def simulate(c: Compiled, record=RECORDED + ("military",)) -> dict[str, np.ndarr
     return simulate_runs(c.initial, c.static, rows, values, c.noise_keys, c.steps, tuple(record))
 
 
-def events(c: Compiled) -> list[tuple[int, int, str, str, float]]:
-    """(run, step, shock, type, intensity) for every shock onset."""
-    rows = []
-    for sch in c.schedules:
-        r_idx, t_idx = np.nonzero(sch.onset)
-        for r, t in zip(r_idx, t_idx):
-            rows.append((int(c.runs[r]), int(t), sch.shock.name, sch.shock.type_name,
-                         float(sch.active[r, t])))
-    rows.sort(key=lambda e: (e[0], e[1], e[2]))
-    return rows
+def events(c: Compiled, arrays: dict | None = None) -> list:
+    """Every event of the compiled runs (sim.engine.events.Event): scheduled shock onsets, and
+    with the recorded `arrays` (including `act` and `decided`) the events actors decided."""
+    return chunk_events(c, arrays or {})
 
 
 @dataclass
@@ -135,7 +131,10 @@ def run_chunk(job: Job, index: int) -> ChunkResult:
     lo, hi = job.bounds(index)
     c = compile(job.scenario, job.seed, np.arange(lo, hi), job.steps, run_values=job.run_values)
     full = job.keep == "full"
-    arrays = simulate(c, record=RECORDED + ("military",) if full else ("alignment", "military"))
+    arrays = simulate(c, record=RECORDED + ("military",) + DECIDED if full else ("alignment", "military"))
+    evs = events(c, arrays) if full else None
+    for name in DECIDED:   # read for the events only, not kept
+        arrays.pop(name, None)
     codes = balance = None
     if job.with_analysis:
         per_run = job.reducer(arrays, job.report_steps)
@@ -147,8 +146,7 @@ def run_chunk(job: Job, index: int) -> ChunkResult:
                        job.key_pair_index, balance).compact()
     import resource
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return ChunkResult(index, lo, hi, s, arrays if full else None, events(c) if full else None,
-                       time.perf_counter() - t0, rss)
+    return ChunkResult(index, lo, hi, s, arrays if full else None, evs, time.perf_counter() - t0, rss)
 
 
 def warm_up(scen: Scenario, reducer: Callable | None = None) -> None:

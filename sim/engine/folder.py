@@ -162,15 +162,15 @@ class ResultFolder:
         tmp.replace(self.out / "ensemble.npz")
 
     def _assemble_events(self) -> None:
-        labels = {s.name: s.label for s in self.job.scenario.shocks}
         date = self.job.scenario.date
         with (self.out / "events.csv").open("w", newline="") as out:
             w = csv.writer(out)
-            w.writerow(["run", "step", "date", "shock", "type", "label", "intensity"])
+            w.writerow(["run", "step", "date", "shock", "type", "label", "intensity", "author", "how", "trigger"])
             for i in range(self.job.n_chunks):
                 with (self._chunk_dir(i) / "events.csv").open() as fh:
-                    for run, step, name, kind, x in csv.reader(fh):
-                        w.writerow([run, step, date(int(step)), name, kind, labels[name], f"{float(x):.4f}"])
+                    for run, step, name, kind, x, author, how, trigger, label in csv.reader(fh):
+                        w.writerow([run, step, date(int(step)), name, kind, label, f"{float(x):.4f}", author, how,
+                                    trigger])
 
     def _exact_quantiles(self) -> dict:
         """Per-step quantiles over all runs, one step at a time from memory-mapped chunks."""

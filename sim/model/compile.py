@@ -17,7 +17,7 @@ from sim.model.forcing import Schedule, schedule
 from sim.model.routing import build_network
 from sim.model.kernel import ODDS_FLOOR
 from sim.model.simulate import initial_drive, initial_state, zero_forcing
-from sim.model.state import DTYPE, KINDS, Forcing, State, Static, runs_last
+from sim.model.state import CLOSURE, DTYPE, KINDS, STRIKE, Declared, Forcing, State, Static, runs_last
 from sim.scenario.actors import BEHAVIOUR
 from sim.scenario.distribution import draw, nominal
 from sim.scenario.parameters import PARAMETERS
@@ -188,6 +188,7 @@ def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, d
         sanctions0=runs_last(sanctions0), secondary0=runs_last(secondary0), sanction_value0=np.zeros((n, n, r)),
         sanction_odds0=runs_last(sanction_odds(sanctions0)),
         factor0=np.ones((n, n, r)), factor0_row=np.ones((n, r)), lost0=np.zeros((n, r)),
+        choke_loss=np.zeros((len(scen.context().closable), n, r)), **declared(scen, seed, runs, draw),
         taste=taste(seed, runs, ids), capacity=runs_last(cap), w=runs_last(w),
         network=build_network(list(scen.corridors), ids))
     start = {"alignment": runs_last(a0), "military": runs_last(mil), "positions": runs_last(per_issue("positions")),
@@ -213,6 +214,29 @@ def _trade_totals(scen, seed, runs, draw, vol, finance):
     exposure_to = share + finance[:, None, :] * (1.0 - share)
     row_exposure = row_share + finance * (1.0 - row_share)
     return total, row_volume, row_exposure, exposure_to
+
+
+def declared(scen: Scenario, seed: int, runs: np.ndarray, draw) -> dict:
+    """The Static fields of the scenario's declared decisions (enabled ones): index arrays, their
+    drawn parameters (D, R), and the random part of each (a logistic draw per run, keyed by name)."""
+    ids, ctx = list(scen.actor_ids), scen.context()
+    decs = [d for d in scen.decisions if d.enabled]
+    kinds = [CLOSURE if d.type_name == "corridor_closure" else STRIKE for d in decs]
+    objects = [ctx.closable.index(d.spec["corridor"]) if kind == CLOSURE else ids.index(d.spec["target"])
+               for d, kind in zip(decs, kinds)]
+
+    def rows(field, transform=lambda v: v):
+        return (np.stack([transform(draw(getattr(d, field), f"decisions.{d.name}.{field}", seed, runs)) for d in decs])
+                if decs else np.zeros((0, len(runs))))
+
+    keys = np.array([rng.name_key("decision", d.name) for d in decs], dtype=np.uint64)
+    draws = np.empty((len(decs), len(runs)))
+    logistic(rng.combine(rng.run_keys(seed, runs, "decision")[None, :], keys[:, None]), draws)
+    return {"declared": Declared(np.array([ids.index(d.author) for d in decs], dtype=np.int64),
+                                 np.array(kinds, dtype=np.int64), np.array(objects, dtype=np.int64)),
+            "decision_propensity": rows("propensity"), "decision_intensity": rows("intensity"),
+            "decision_duration": rows("duration", lambda v: np.maximum(1.0, np.rint(v))),
+            "decision_taste": draws}
 
 
 def sanction_odds(level: np.ndarray) -> np.ndarray:

@@ -8,9 +8,10 @@ The gain of backing j, per unit of j's need covered:
               third-party choice) + security x (i's own threat from j's pressurers; Walt's
               balance of threat) + trade x (i's trade with j, share of its trade)
               + commitment x E[j, i] (what j expects of i: reputation),
-    times the share of j's pressure that does not come from i itself.
+    a positive G times the share of j's pressure that does not come from i itself.
 Covering need has diminishing returns: the value of covering a share c is 1 - (1 - c)^2, so a
-kind covering e on top of what is already covered, c, is worth G x (2 (1 - c) - e) per unit.
+kind covering e on top of what is already covered, c, is worth G x (phi(min(c + e, 1)) -
+phi(c)) / e per unit (`_marginal`): 2 (1 - c) - e while it fits, nothing once the need is met.
 c counts the other patrons' coverage (last month's decisions) and i's own cheaper kinds, taken
 in order of cost (diplomatic, economic, arms, military): support from one patron lowers the
 value of another's, patrons substitute, and a patron adds costly kinds only where cheap ones
@@ -18,16 +19,22 @@ leave much uncovered.
 The cost of a kind: its base cost x (1 + entrapment x risk), risk being j's pressurers' share of
 the power between them and i; economic support adds the secondary-sanctions exposure i does
 not tolerate. i bears the share (1 - resolve) of the costs.
-The choice is a logit (random utility) choice: i backs j with a kind when G x marginal - cost >
-temperature x xi, xi a standard logistic draw per run, pair and kind (a run's policy type),
-so P(backing) = sigmoid((G x marginal - cost) / temperature) across runs. Reliability is the
-share of decided support actually delivered.
+The choice is a logit choice on the ratio of value to cost: i backs j with a kind when
+log(G x marginal / cost) > temperature x xi, xi a standard logistic draw per run, pair and kind
+(how much this run's i values j relative to the cost), so P(backing) = sigmoid(log(value/cost) /
+temperature) across runs; an actor with no reason to back j never does. Changing course costs
+`switching_cost` (a commitment's reputation, in the same log units): a decision is taken once
+the ratio clears the taste by that much and kept until it falls that far below. Reliability is
+the share of decided support actually delivered.
 """
 
 from numba import njit
 
+from sim.core import vecmath
+
 from sim.model.rules import (COST_ARMS, COST_DIPLOMATIC, COST_ECONOMIC, COST_MILITARY, COVER, ENTRAPMENT, GAIN_COMMITMENT,
-                             GAIN_FRIEND, GAIN_SECURITY, GAIN_STAKE, GAIN_TRADE, JIT, SECONDARY_COST, TEMPERATURE, U)
+                             GAIN_FRIEND, GAIN_SECURITY, GAIN_STAKE, GAIN_TRADE, JIT, SECONDARY_COST, SWITCHING_COST,
+                             TEMPERATURE, U)
 from sim.model.state import ARMS, DIPLOMATIC, ECONOMIC, MILITARY
 
 
@@ -49,13 +56,24 @@ def coverage(act, reliability, r0, r1, out, covered):
 
 
 @njit(**JIT)
-def power_shares(military, r0, r1, out):
-    """out[h, i] = h's share of the military power between h and i."""
+def power_shares(military, alignment, r0, r1, total, out):
+    """out[h, i] = the share of h's coalition in the military power between it and i: h's
+    capability plus its friends' (each by its alignment toward h, i itself excluded), against
+    i's. Confronting a state means confronting those committed to it (entrapment)."""
     n = military.shape[0]
     for h in range(n):
+        for r in range(U(r0), U(r1)):
+            total[r] = military[h, r]
+        for q in range(n):
+            if q == h:
+                continue
+            for r in range(U(r0), U(r1)):
+                total[r] += max(alignment[q, h, r], 0.0) * military[q, r]
         for i in range(n):
             for r in range(U(r0), U(r1)):
-                out[h, i, r] = military[h, r] / max(military[h, r] + military[i, r], 1e-12)
+                ally = military[h, r] + (total[r] - military[h, r]) - max(alignment[i, h, r], 0.0) * military[i, r] \
+                    if i != h else military[h, r]
+                out[h, i, r] = ally / max(ally + military[i, r], 1e-12)
 
 
 @njit(**JIT)
@@ -80,7 +98,7 @@ def decide(s, k, out, x, r0, r1):
     n, n_k = out.act.shape[1], s.positions.shape[1]
     w = k.w
     acc = x.acc
-    power_shares(out.military, r0, r1, x.power)
+    power_shares(out.military, s.alignment, r0, r1, acc[6], x.power)
     for j in range(n):
         if calm(out.need, j, r0, r1):
             for i in range(n):
@@ -115,37 +133,62 @@ def decide(s, k, out, x, r0, r1):
                 risk = acc[2, r]
                 stake = 0.5 * acc[4, r] / acc[5, r] if acc[5, r] > 0.0 else 0.0
                 others = x.covered[j, r] - x.coverage[i, j, r]
-                # support answers the pressure others put on j, not i's own
-                gain = (1.0 - x.share[i, j, r]) * (
-                    w[GAIN_FRIEND, r] * s.alignment[i, j, r] + w[GAIN_STAKE, r] * stake
-                    + w[GAIN_SECURITY, r] * security + w[GAIN_TRADE, r] * x.dependence[i, j, r]
-                    + w[GAIN_COMMITMENT, r] * s.expectation[j, i, r])
+                gain = (w[GAIN_FRIEND, r] * s.alignment[i, j, r] + w[GAIN_STAKE, r] * stake
+                        + w[GAIN_SECURITY, r] * security + w[GAIN_TRADE, r] * x.dependence[i, j, r]
+                        + w[GAIN_COMMITMENT, r] * s.expectation[j, i, r])
+                # support answers the pressure others put on j, not i's own: the reasons to back j
+                # shrink with i's share of that pressure (reasons against it do not)
+                gain = gain * (1.0 - x.share[i, j, r]) if gain > 0.0 else gain
                 borne = 1.0 - k.resolve[i, r]
                 trap = 1.0 + w[ENTRAPMENT, r] * risk
                 tau = w[TEMPERATURE, r]
+                switch = w[SWITCHING_COST, r]
                 rel = k.reliability[i, r]
                 exposed = w[SECONDARY_COST, r] * x.exposure[i, j, r] * (1.0 - k.tolerance[i, r])
                 # kinds in order of cost: each is worth what it adds on top of what others and
                 # i's own cheaper kinds already cover
                 covered = min(others, 1.0)
-                u = gain * (2.0 * (1.0 - covered) - COVER[0]) - borne * w[COST_DIPLOMATIC, r] * trap
-                act = 1.0 if u > tau * k.taste[DIPLOMATIC, i, j, r] else 0.0
+                act = choose(gain * _marginal(covered, COVER[0]), borne * w[COST_DIPLOMATIC, r] * trap,
+                              tau * k.taste[DIPLOMATIC, i, j, r], switch, s.act[DIPLOMATIC, i, j, r])
                 out.act[DIPLOMATIC, i, j, r] = act
                 covered = min(covered + act * rel * COVER[0], 1.0)
-                u = gain * (2.0 * (1.0 - covered) - COVER[1]) - borne * (w[COST_ECONOMIC, r] * trap + exposed)
-                act = 1.0 if u > tau * k.taste[ECONOMIC, i, j, r] else 0.0
+                act = choose(gain * _marginal(covered, COVER[1]), borne * (w[COST_ECONOMIC, r] * trap + exposed),
+                              tau * k.taste[ECONOMIC, i, j, r], switch, s.act[ECONOMIC, i, j, r])
                 out.act[ECONOMIC, i, j, r] = act
                 covered = min(covered + act * rel * COVER[1], 1.0)
-                u = gain * (2.0 * (1.0 - covered) - COVER[2]) - borne * w[COST_ARMS, r] * trap
-                act = 1.0 if u > tau * k.taste[ARMS, i, j, r] else 0.0
+                act = choose(gain * _marginal(covered, COVER[2]), borne * w[COST_ARMS, r] * trap,
+                              tau * k.taste[ARMS, i, j, r], switch, s.act[ARMS, i, j, r])
                 out.act[ARMS, i, j, r] = act
                 covered = min(covered + act * rel * COVER[2], 1.0)
-                u = gain * (2.0 * (1.0 - covered) - COVER[3]) - borne * w[COST_MILITARY, r] * trap
-                out.act[MILITARY, i, j, r] = 1.0 if u > tau * k.taste[MILITARY, i, j, r] else 0.0
+                out.act[MILITARY, i, j, r] = choose(gain * _marginal(covered, COVER[3]),
+                                                     borne * w[COST_MILITARY, r] * trap,
+                                                     tau * k.taste[MILITARY, i, j, r], switch, s.act[MILITARY, i, j, r])
                 if out.need[j, r] == 0.0:   # a run in which j has no need keeps its decisions
                     for kind in range(4):
                         out.act[kind, i, j, r] = s.act[kind, i, j, r]
     deliver(out.act, k.reliability, out.need, r0, r1, x.coverage, x.covered, out)
+
+
+@njit(**JIT)
+def _marginal(covered, cover):
+    """The value, per unit of cover, of covering `cover` more of a need of which `covered` is met:
+    (phi(min(covered + cover, 1)) - phi(covered)) / cover with phi(c) = 1 - (1 - c)^2; never
+    negative, 0 once the need is met."""
+    after = min(covered + cover, 1.0)
+    return ((1.0 - covered) * (1.0 - covered) - (1.0 - after) * (1.0 - after)) / cover
+
+
+@njit(**JIT)
+def choose(value, cost, taste, switch, before):
+    """1 if the act is chosen: log(value / cost) beats the run's taste, by the switching cost for a
+    change of course (a commitment is kept until the ratio falls that far below, and a new one is
+    taken once it rises that far above). No value, no act; no cost, any value will do."""
+    if value <= 0.0:
+        return 0.0
+    if cost <= 0.0:
+        return 1.0
+    margin = switch if before == 0.0 else -switch
+    return 1.0 if vecmath.log(value) - vecmath.log(cost) > taste + margin else 0.0
 
 
 @njit(**JIT)

@@ -16,9 +16,9 @@ of a loop gets the same bits.
 from numba import njit
 
 from sim.core import vecmath
-from sim.model import decisions, interests, trade
+from sim.model import decisions, events, interests, trade
 from sim.model.state import ECONOMIC
-from sim.model.rules import (ADAPTATION, ARMS_ALARM, ARMS_GAIN, DAMAGE, DIPLOMACY, EXPECT_LEARN, EXPECT_RELAX, INERTIA, JIT, NOISE,
+from sim.model.rules import (ADAPTATION, ARMS_ALARM, CLOSURE_ALARM, ARMS_GAIN, DAMAGE, DIPLOMACY, EXPECT_LEARN, EXPECT_RELAX, INERTIA, JIT, NOISE,
                              RECIPROCITY, SANCTION_HOSTILITY, SANCTION_JOIN, SANCTION_SENSITIVITY, SANCTION_THREAT,
                              SANCTION_TRADE_RESTRAINT, THREAT_MEMORY, U, W_BALANCE, W_ECONOMIC, W_HOSTILITY, W_INTEREST,
                              W_SANCTIONS, W_SHARED, W_TRUST, clip, nonzero, zero_diagonal)
@@ -31,12 +31,16 @@ def standing_threat(a, mil, i, j, r):
 
 
 @njit(**JIT)
-def threat(s, f, w, r0, r1, alarm, out):
-    """T1: T <- clip(m T + (1 - m) T* + attacks received + 0.5 attacks made + alarm, 0, 1);
+def threat(s, f, x, k, r0, r1, alarm, closed, out):
+    """T1: T <- clip(m T + (1 - m) T* + attacks received + 0.5 attacks made + alarm + closures, 0, 1);
     alarm: j arming or fighting for i's enemies (scripted arms, and last month's decided arms
-    and military support)."""
+    and military support); closures: the share of i's trade j's closures cut, times
+    `closure_alarm`. Attacks are this month's, scripted and decided (x.conflict)."""
     a, t, mil = s.alignment, s.threat, s.military
+    w = k.w
     n = a.shape[0]
+    n_q = x.closure_by.shape[0]
+    closing = nonzero(x.closure_by, r0, r1)
     armed = nonzero(f.arms, r0, r1) | nonzero(s.arms_support, r0, r1) | nonzero(s.military_support, r0, r1)
     for i in range(n):
         for j in range(n):
@@ -46,21 +50,27 @@ def threat(s, f, w, r0, r1, alarm, out):
                 continue
             for r in range(U(r0), U(r1)):
                 alarm[r] = 0.0
+                closed[r] = 0.0
             for q in range(n):
                 if not armed[j, q]:
                     continue
                 for r in range(U(r0), U(r1)):
                     alarm[r] += max(-a[i, q, r], 0.0) * (f.arms[j, q, r] + s.arms_support[j, q, r]
                                                          + s.military_support[j, q, r])
+            for q in range(n_q):
+                if not closing[q, j]:
+                    continue
+                for r in range(U(r0), U(r1)):
+                    closed[r] += x.closure_by[q, j, r] * k.choke_loss[q, i, r]
             for r in range(U(r0), U(r1)):
                 m = w[THREAT_MEMORY, r]
-                x = (m * t[i, j, r] + (1.0 - m) * standing_threat(a, mil, i, j, r) + f.conflict[j, i, r]
-                     + 0.5 * f.conflict[i, j, r] + w[ARMS_ALARM, r] * alarm[r])
-                out[i, j, r] = clip(x, 0.0, 1.0)
+                y = (m * t[i, j, r] + (1.0 - m) * standing_threat(a, mil, i, j, r) + x.conflict[j, i, r]
+                     + 0.5 * x.conflict[i, j, r] + w[ARMS_ALARM, r] * alarm[r] + w[CLOSURE_ALARM, r] * closed[r])
+                out[i, j, r] = clip(y, 0.0, 1.0)
 
 
 @njit(**JIT)
-def military(s, f, mil0, w, r0, r1, hit, got, out):
+def military(s, f, conflict, mil0, w, r0, r1, hit, got, out):
     """M1: attacks erode capability, arms received (scripted and decided) restore it, within
     [5%, 300%] of the start."""
     mil = s.military
@@ -71,7 +81,7 @@ def military(s, f, mil0, w, r0, r1, hit, got, out):
             got[r] = 0.0
         for j in range(n):
             for r in range(U(r0), U(r1)):
-                hit[r] += f.conflict[j, i, r]
+                hit[r] += conflict[j, i, r]
                 got[r] += f.arms[j, i, r] + s.arms_support[j, i, r]
         for r in range(U(r0), U(r1)):
             x = mil[i, r] * (1.0 - w[DAMAGE, r] * min(hit[r], 1.0)) + w[ARMS_GAIN, r] * got[r] * mil0[i, r]
@@ -86,6 +96,7 @@ def sanction_value(w, r, alignment, threat, join):
             + w[SANCTION_JOIN, r] * join)
 
 
+NEED_FLOOR = 0.01   # pressure under 1% of an actor's trade does not call for help (nor for decisions)
 ODDS_FLOOR = 0.01   # a level of 0 (or 1) starts at odds of 1:99 (99:1), so it takes a large change to move
 
 
@@ -126,31 +137,53 @@ def sanctions(s, t, f, k, r0, r1, join, prim, sec):
 
 
 @njit(**JIT)
-def need_and_pressure(f, prim, sec, lost, adapted, k, r0, r1, effort, out_pressure, out_need, out_adapted):
-    """N1: the pressure on j = attacks received + the share of j's trade lost since the start month;
-    need[j] = the part of it j has not adapted to, and j adapts at the rate `adaptation` a month
-    (sanctions bite most in their first year or two, then the target finds ways around them:
-    Dizaji and van Bergeijk 2013 for Iran). The pressure each h puts on j: its attacks, and the
-    lost trade in proportion to the rise of h's sanctions on j since the start month (losses to
-    closures are pressure from no one)."""
-    n = prim.shape[0]
+def need_and_pressure(x, prim, sec, adapted, k, r0, r1, effort, out_pressure, out_need, out_adapted):
+    """N1: the pressure on j = attacks received (x.conflict: scripted and decided) + the share of
+    j's trade lost since the start month (x.lost); need[j] = the part of it j has not adapted to,
+    and j adapts at the rate `adaptation` a month (sanctions bite most in their first year or two,
+    then the target finds ways around them: Dizaji and van Bergeijk 2013 for Iran).
+
+    The pressure each h puts on j: its attacks; the trade its closures cut for j (x.closure_by);
+    and the rest of the lost trade in proportion to the rise of h's sanctions on j since the
+    start month (losses to closures without an author are pressure from no one)."""
+    n, n_q = prim.shape[0], x.closure_by.shape[0]
+    lost = x.lost
+    closing = nonzero(x.closure_by, r0, r1)
     for j in range(n):
         for r in range(U(r0), U(r1)):
-            effort[r] = 0.0
+            effort[0, r] = 0.0     # the rise of sanctions on j, all senders
+            effort[1, r] = 0.0     # the trade cut for j by authored closures
             out_need[j, r] = lost[j, r]
         for h in range(n):
             for r in range(U(r0), U(r1)):
-                effort[r] += (max(prim[h, j, r] - k.sanctions0[h, j, r], 0.0)
-                              + max(sec[h, j, r] - k.secondary0[h, j, r], 0.0))
-                out_need[j, r] += f.conflict[h, j, r]
+                effort[0, r] += (max(prim[h, j, r] - k.sanctions0[h, j, r], 0.0)
+                                 + max(sec[h, j, r] - k.secondary0[h, j, r], 0.0))
+                out_need[j, r] += x.conflict[h, j, r]
+            for q in range(n_q):
+                if not closing[q, h]:
+                    continue
+                for r in range(U(r0), U(r1)):
+                    effort[1, r] += x.closure_by[q, h, r] * k.choke_loss[q, j, r]
         for h in range(n):
             for r in range(U(r0), U(r1)):
+                out_pressure[h, j, r] = 0.0
+            for q in range(n_q):
+                if not closing[q, h]:
+                    continue
+                for r in range(U(r0), U(r1)):
+                    out_pressure[h, j, r] += x.closure_by[q, h, r] * k.choke_loss[q, j, r]
+            for r in range(U(r0), U(r1)):
+                closed = out_pressure[h, j, r]
+                # the authored closures' part of the loss, then the rest by sanctions
+                by_closure = closed * min(lost[j, r] / effort[1, r], 1.0) if effort[1, r] > 0.0 else 0.0
+                rest = max(lost[j, r] - effort[1, r], 0.0)
                 rise = max(prim[h, j, r] - k.sanctions0[h, j, r], 0.0) + max(sec[h, j, r] - k.secondary0[h, j, r], 0.0)
-                share = rise / effort[r] if effort[r] > 0.0 else 0.0
-                out_pressure[h, j, r] = f.conflict[h, j, r] + lost[j, r] * share
+                share = rise / effort[0, r] if effort[0, r] > 0.0 else 0.0
+                out_pressure[h, j, r] = x.conflict[h, j, r] + by_closure + rest * share
         for r in range(U(r0), U(r1)):
             raw = clip(out_need[j, r], 0.0, 1.0)
-            out_need[j, r] = clip(raw - adapted[j, r], 0.0, 1.0)
+            unmet = clip(raw - adapted[j, r], 0.0, 1.0)
+            out_need[j, r] = unmet if unmet >= NEED_FLOOR else 0.0
             out_adapted[j, r] = adapted[j, r] + k.w[ADAPTATION, r] * (raw - adapted[j, r])
 
 
@@ -207,7 +240,9 @@ def drive(a, threat, expectation, prim, sec, dependence, similarity, expectation
                 for r in range(U(r0), U(r1)):
                     third[r] += share[i, q, r] * sec[j, q, r]
             for r in range(U(r0), U(r1)):
-                shared = both[r] / t_total[r] if t_total[r] > 1e-12 else 0.0
+                # the share of i's threat j shares, in full once i's threat adds up to 1: so a tiny
+                # threat is a tiny shared threat, not a whole one
+                shared = both[r] / max(t_total[r], 1.0)
                 pressure = prim[j, i, r] + 0.5 * prim[i, j, r] + third[r]
                 out[i, j, r] = (w[W_INTEREST, r] * similarity[i, j, r] + w[W_SHARED, r] * shared
                                 - w[W_HOSTILITY, r] * threat[i, j, r] + w[W_BALANCE, r] * bal[r] / max(n - 2, 1)
@@ -242,18 +277,20 @@ def month(s, k, f, eps, step, r0, r1, x, out):
     noise eps (N, N, R) and working space x (Scratch). Each submodel reads the previous state and
     what the submodels before it wrote this month, never its own output."""
     w = k.w
-    threat(s, f, w, r0, r1, x.acc[0], out.threat)
-    military(s, f, k.military0, w, r0, r1, x.acc[0], x.acc[1], out.military)
+    events.declared(s, k, f, r0, r1, x, out)
+    threat(s, f, x, k, r0, r1, x.acc[0], x.acc[1], out.threat)
+    military(s, f, x.conflict, k.military0, w, r0, r1, x.acc[0], x.acc[1], out.military)
     sanctions(s, out.threat, f, k, r0, r1, x.acc[0], out.sanctions, out.secondary)
-    trade.trade(out.sanctions, out.secondary, s.economic_support, s.act[ECONOMIC], f.closure, step, k, r0, r1, x,
+    trade.trade(out.sanctions, out.secondary, s.economic_support, s.act[ECONOMIC], x.closure, step, k, r0, r1, x,
                 out.trade, out.trade_row)
     trade.dependence(out.trade, out.trade_row, r0, r1, x.acc[0], x.dependence)
-    need_and_pressure(f, out.sanctions, out.secondary, x.lost, s.adapted, k, r0, r1, x.acc[0], out.pressure, out.need,
+    need_and_pressure(x, out.sanctions, out.secondary, s.adapted, k, r0, r1, x.acc, out.pressure, out.need,
                       out.adapted)
     decisions.coverage(s.act, k.reliability, r0, r1, x.coverage, x.covered)
     interests.pressurers(out.pressure, k.salience, s.positions, s.alignment, r0, r1, x.acc[0], x.share, x.weight,
                          x.demand, x.willing)
     decisions.decide(s, k, out, x, r0, r1)
+    events.summits(s.act, out.act, out.need, w, r0, r1, x.diplomacy)
     interests.resistance(out.military, x.coverage, x.share, r0, r1, x.acc[0], x.resistance)
     interests.move_positions(s.positions, out.need, x.covered, x.willing, x.weight, x.demand, x.resistance,
                              out.support, k.salience, f.shift, w, r0, r1, out.positions)
@@ -261,11 +298,11 @@ def month(s, k, f, eps, step, r0, r1, x, out):
                        x.acc[2], out.outcome)
     interests.similarity(out.positions, k.salience, r0, r1, x.similarity)
     add_scripted_arms(f.arms, r0, r1, out.support)
-    expectation(s.expectation, out.support, out.need, f.diplomacy, k.expectation0, w, r0, r1, x.gap,
+    expectation(s.expectation, out.support, out.need, x.diplomacy, k.expectation0, w, r0, r1, x.gap,
                 out.expectation)
     drive(s.alignment, out.threat, out.expectation, out.sanctions, out.secondary, x.dependence, x.similarity,
           k.expectation0, k.trade_share, w, r0, r1, x.acc[0], x.acc[1], x.acc[2], x.acc[3], x.drive)
-    update(s.alignment, x.drive, k.affinity, x.gap, f.diplomacy, eps, w, r0, r1, out.alignment)
+    update(s.alignment, x.drive, k.affinity, x.gap, x.diplomacy, eps, w, r0, r1, out.alignment)
 
 
 @njit(**JIT)

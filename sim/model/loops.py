@@ -85,6 +85,7 @@ def initial_months(s, k, zero, block, x):
         for i in range(n):
             for r in range(U(r0), U(r1)):
                 k.lost0[i, r] = x.lost[i, r]
+        _choke_losses(s, k, zero, r0, r1, x)
         trade.dependence(s.trade, s.trade_row, r0, r1, x.acc[0], x.dependence)
         for i in range(n):
             for j in range(n):
@@ -97,6 +98,22 @@ def initial_months(s, k, zero, block, x):
                     k.sanction_value0[i, j, r] = sanction_value(k.w, r, a[i, j, r], s.threat[i, j, r], x.acc[0, r])
         interests.outcomes(s.positions, k.salience, mil, k.econ_share, r0, r1, x.acc[0], x.acc[1], x.acc[2],
                            s.outcome)
+
+
+@njit(**JIT)
+def _choke_losses(s, k, zero, r0, r1, x):
+    """k.choke_loss[q, i]: the share of i's 2024 trade a full closure of q cuts (2024 flows and routes)."""
+    trade_out, row_out = s.trade.copy(), s.trade_row.copy()
+    for q in range(zero.closure.shape[0]):
+        for r in range(U(r0), U(r1)):
+            zero.closure[q, r] = 1.0
+        trade.trade(s.sanctions, s.secondary, s.economic_support, s.act[ECONOMIC], zero.closure, 0, k, r0, r1, x,
+                    trade_out, row_out)
+        for i in range(s.alignment.shape[0]):
+            for r in range(U(r0), U(r1)):
+                k.choke_loss[q, i, r] = x.lost[i, r]
+        for r in range(U(r0), U(r1)):
+            zero.closure[q, r] = 0.0
 
 
 @njit(**JIT)

@@ -58,30 +58,33 @@ _U = np.uint64   # loop bounds over runs as uint64: numba then drops the negativ
 
 
 @njit(cache=True, error_model="numpy")
-def usable(capacity, closure, choke_of, opens, step, r0, r1, left):
-    """R2: usable capacity of each corridor for runs r0..r1-1: its capacity times the open share of
-    every chokepoint it passes (a product, so one closed strait closes the route), once it has
-    opened. Runs last: capacity, left (C, R); closure (Q, R)."""
+def usable(capacity, closure, choke_of, opens, step, r0, r1, left, open_share):
+    """R2: for runs r0..r1-1, each corridor's open share: the product over the chokepoints it
+    passes of their open share (one closed strait closes the route), 0 before it opens; and its
+    capacity (once open). A closure of intensity x turns away the share x of the traffic, which
+    looks for another route, whatever room the closed one has left. Runs last: capacity, left,
+    open_share (C, R); closure (Q, R)."""
     for c in range(capacity.shape[0]):
         avail = 1.0 if step >= opens[c] else 0.0
         for r in range(_U(r0), _U(r1)):
-            left[c, r] = avail
+            open_share[c, r] = avail
         for q in range(closure.shape[0]):
             if choke_of[c, q] > 0.0:
                 for r in range(_U(r0), _U(r1)):
-                    left[c, r] *= 1.0 - closure[q, r]
+                    open_share[c, r] *= 1.0 - closure[q, r]
         for r in range(_U(r0), _U(r1)):
-            left[c, r] = capacity[c, r] * left[c, r]
+            left[c, r] = capacity[c, r] * avail
 
 
 @njit(cache=True, error_model="numpy")
-def allocate(pref, r0, r1, left, remaining, asked, frac, flow):
+def allocate(pref, r0, r1, left, open_share, remaining, asked, frac, flow):
     """R3: place each routed pair's `remaining` demand on its corridors, fastest first, for runs
-    r0..r1-1 (runs last: remaining (P, R); left, asked, frac, flow (C, R)).
+    r0..r1-1 (runs last: remaining (P, R); left, open_share, asked, frac, flow (C, R)).
 
-    At each preference level every pair asks its next corridor for what is still unplaced; a
-    corridor short of capacity grants all askers the same fraction, so no pair's place in a
-    list decides who gets through. Updates remaining (unplaced), left and flow in place."""
+    At each preference level every pair asks its next corridor for the open share of what is
+    still unplaced; a corridor short of capacity grants all askers the same fraction, so no
+    pair's place in a list decides who gets through. Updates remaining (unplaced), left and
+    flow in place."""
     n_c = left.shape[0]
     for level in range(pref.shape[1]):
         for c in range(n_c):
@@ -91,7 +94,7 @@ def allocate(pref, r0, r1, left, remaining, asked, frac, flow):
             c = pref[p, level]
             if c >= 0:
                 for r in range(_U(r0), _U(r1)):
-                    asked[c, r] += remaining[p, r]
+                    asked[c, r] += remaining[p, r] * open_share[c, r]
         for c in range(n_c):
             for r in range(_U(r0), _U(r1)):
                 frac[c, r] = min(1.0, left[c, r] / asked[c, r]) if asked[c, r] > 0.0 else 0.0
@@ -100,7 +103,7 @@ def allocate(pref, r0, r1, left, remaining, asked, frac, flow):
             c = pref[p, level]
             if c >= 0:
                 for r in range(_U(r0), _U(r1)):
-                    g = remaining[p, r] * frac[c, r]
+                    g = remaining[p, r] * open_share[c, r] * frac[c, r]
                     remaining[p, r] -= g
                     asked[c, r] += g
         for c in range(n_c):

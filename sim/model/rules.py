@@ -24,13 +24,15 @@ REACH, EVASION, ADAPTATION = W["secondary_reach"], W["evasion"], W["adaptation"]
 SANCTION_SENSITIVITY, SANCTION_HOSTILITY = W["sanction_sensitivity"], W["sanction_hostility"]
 SANCTION_THREAT, SANCTION_JOIN, SANCTION_TRADE_RESTRAINT = (W["sanction_threat"], W["sanction_join"],
                                                             W["sanction_trade_restraint"])
-TEMPERATURE = W["decision_temperature"]
+TEMPERATURE, SWITCHING_COST = W["decision_temperature"], W["switching_cost"]
 GAIN_FRIEND, GAIN_STAKE, GAIN_SECURITY = W["support_friendship"], W["support_stake"], W["support_security"]
 GAIN_TRADE, GAIN_COMMITMENT = W["support_trade"], W["support_commitment"]
 COST_DIPLOMATIC, COST_ECONOMIC, COST_ARMS, COST_MILITARY = (W["cost_diplomatic"], W["cost_economic"],
                                                               W["cost_arms"], W["cost_military"])
 ENTRAPMENT, SECONDARY_COST = W["entrapment"], W["secondary_cost"]
 CONCESSION, DRIFT, POSITION_STEP = W["concession"], W["position_drift"], W["position_step"]
+SUMMIT, CLOSURE_COERCION, CLOSURE_ALARM = W["summit"], W["closure_coercion"], W["closure_alarm"]
+STRIKE_GAIN, REOPENING = W["strike_gain"], W["reopening"]
 
 # Share of a partner's need each support kind covers when given in full (diplomatic, economic,
 # arms, military), before the giver's reliability: the mix of the support a state can give,

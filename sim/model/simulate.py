@@ -27,6 +27,7 @@ def sizes(k: Static) -> dict[str, int]:
     return {"actors": k.volume.shape[0], "issues": k.salience.shape[1], "kinds": k.taste.shape[0],
             "corridors": k.capacity.shape[0], "routes": k.network.pair_i.shape[0],
             "chokepoints": k.network.choke_of.shape[1], "parameters": k.w.shape[0], "world": 1,
+            "decisions": k.decision_propensity.shape[0],
             "lanes": SCRATCH_LANES}
 
 

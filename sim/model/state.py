@@ -27,6 +27,8 @@ PerActor = Annotated[np.ndarray, ("actors",)]               # [actor, run]
 PerIssue = Annotated[np.ndarray, ("issues",)]               # [issue, run]
 ActorIssue = Annotated[np.ndarray, ("actors", "issues")]    # [actor, issue, run]
 KindPair = Annotated[np.ndarray, ("kinds", "actors", "actors")]   # [support kind, from, to, run]
+ChokeActor = Annotated[np.ndarray, ("chokepoints", "actors")]     # [closable name, actor, run]
+PerDecision = Annotated[np.ndarray, ("decisions",)]         # [declared decision, run]
 PerCorridor = Annotated[np.ndarray, ("corridors",)]         # [corridor, run]
 PerChokepoint = Annotated[np.ndarray, ("chokepoints",)]     # [closable name, run]
 PerRoute = Annotated[np.ndarray, ("routes",)]               # [routed pair, run]
@@ -61,6 +63,8 @@ class State(NamedTuple):
     adapted: PerActor        # the pressure each actor has adapted to
     positions: ActorIssue    # each actor's position on each issue, [-1, 1]
     outcome: PerIssue        # the prevailing outcome of each issue: positions weighted by capability x salience
+    decided: PerDecision     # intensity of each declared decision while its author acts on it, else 0
+    decided_left: PerDecision   # months the act lasts before its author reconsiders
     memory: Memory
 
 
@@ -75,7 +79,18 @@ class Forcing(NamedTuple):
     diplomacy: Pair          # summit or deal
     shift: ActorIssue        # one-off change of an actor's positions (a change of government or policy)
     closure: PerChokepoint   # share of each corridor's or chokepoint's capacity closed
+    closure_by: ChokeActor   # the part of a closure an actor authors (a scheduled closure with an author)
     memory: Memory
+
+
+class Declared(NamedTuple):
+    """The decisions a scenario declares (sim.scenario.decisions), as index arrays (D,)."""
+    author: np.ndarray       # actor index
+    kind: np.ndarray         # CLOSURE or STRIKE
+    object: np.ndarray       # closable index (a closure) or target actor index (a strike)
+
+
+CLOSURE, STRIKE = 0, 1
 
 
 class Static(NamedTuple):
@@ -103,14 +118,24 @@ class Static(NamedTuple):
     factor0: Pair            # the trade factor at step 0 (trade moves by the ratio to it)
     factor0_row: PerActor
     lost0: PerActor          # share of trade a route's capacity already leaves undelivered at step 0
+    choke_loss: ChokeActor   # share of each actor's 2024 trade a full closure of each corridor or chokepoint cuts
+    decision_propensity: PerDecision   # the declared decisions' parameters (sim.model.events)
+    decision_intensity: PerDecision
+    decision_duration: PerDecision
+    decision_taste: PerDecision    # random part of the decision, drawn once per run (logistic)
     taste: KindPair          # random part of each support decision, drawn once per run (logistic)
     capacity: PerCorridor    # US$ bn/yr
     w: PerParameter          # dynamics parameters, rows in sim.scenario.parameters.PARAMETERS order
     network: Network         # routing index arrays, shared by every run
+    declared: Declared       # who may take which declared decision, shared by every run
 
 
 class Scratch(NamedTuple):
     """Working arrays of one month (`month`), allocated once per call."""
+    conflict: Pair           # this month's conflict: scripted and decided (strikes)
+    diplomacy: Pair          # this month's diplomacy: scripted, and the summits decisions bring
+    closure: PerChokepoint   # this month's closures: scripted and decided
+    closure_by: ChokeActor   # their authored part
     exposure: Pair           # i's exposure to secondary sanctions for trading with j
     cut: Pair                # i's cut of its trade with j for that exposure
     factor: Pair             # gross trade factor (sanctions and cuts, before any lifeline)
@@ -132,6 +157,7 @@ class Scratch(NamedTuple):
     weight: ActorIssue       # how hard they press on each issue
     acc: Lanes               # per-run accumulators for third-party sums
     left: PerCorridor
+    open_share: PerCorridor
     asked: PerCorridor
     frac: PerCorridor
     used: PerCorridor
@@ -146,7 +172,8 @@ SCRATCH_LANES = 8
 def fields(cls) -> dict[str, tuple[str, ...]]:
     """Field name -> the size names of its shape (before the runs axis), in definition order."""
     hints = get_type_hints(cls, include_extras=True)
-    return {name: get_args(hints[name])[1] for name in cls._fields if name not in ("memory", "network")}
+    return {name: get_args(hints[name])[1] for name in cls._fields
+            if name not in ("memory", "network", "declared")}
 
 
 def allocate(cls, runs: int, fill: float | None = None, **sizes: int):

@@ -110,7 +110,7 @@ def _route(out, out_row, closure, step, k, r0, r1, x):
     n_pairs, n = net.pair_i.shape[0], out.shape[0]
     if n_pairs == 0:
         return
-    routing.usable(k.capacity, closure, net.choke_of, net.opens, step, r0, r1, x.left)
+    routing.usable(k.capacity, closure, net.choke_of, net.opens, step, r0, r1, x.left, x.open_share)
     for p in range(n_pairs):
         i, j = net.pair_i[p], net.pair_j[p]
         for r in range(U(r0), U(r1)):
@@ -119,7 +119,7 @@ def _route(out, out_row, closure, step, k, r0, r1, x):
     for c in range(x.used.shape[0]):
         for r in range(U(r0), U(r1)):
             x.used[c, r] = 0.0
-    routing.allocate(net.pref, r0, r1, x.left, x.remaining, x.asked, x.frac, x.used)
+    routing.allocate(net.pref, r0, r1, x.left, x.open_share, x.remaining, x.asked, x.frac, x.used)
     for p in range(n_pairs):
         i, j = net.pair_i[p], net.pair_j[p]
         for r in range(U(r0), U(r1)):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sim.core.errors import ScenarioError
 from sim.scenario.parameters import PARAMETERS
-from sim.scenario import actors as actor, corridors as corridor, shocks as shock
+from sim.scenario import actors as actor, corridors as corridor, decisions as decision, shocks as shock
 from sim.scenario.schema import close_matches
 
 WORLD_FIELDS = ("trade", "sanctions_tolerance")   # the [world] table's keys
@@ -116,6 +116,9 @@ def _optional_keys(data: dict, parts: list[str]) -> set[str]:
     if len(parts) == 3 and parts[0] == "shocks":
         kind = data.get("shocks", {}).get(parts[1], {}).get("type")
         return set(shock.COMMON) | set(getattr(shock.SHOCK_TYPES.get(kind), "fields", ()))
+    if len(parts) == 3 and parts[0] == "decisions":
+        kind = data.get("decisions", {}).get(parts[1], {}).get("type")
+        return set(decision.COMMON) | set(getattr(decision.DECISION_TYPES.get(kind), "fields", ()))
     return set()
 
 

@@ -59,7 +59,11 @@ PARAMETERS: dict[str, Parameter] = {
                                           "sanctions: the sensitivity is divided by 1 + this x (1 - resolve) x "
                                           "the 2024 trade share with the target", J),
     # support decisions (P1)
-    "decision_temperature": Parameter(0.15, 0.01, 10.0, "scale of the random part of decision utilities (logit)", J),
+    "decision_temperature": Parameter(0.25, 0.01, 10.0, "scale of the random part of decisions, in log units of "
+                                      "value over cost (logit): the odds of acting change by e when the ratio "
+                                      "changes by this much", J),
+    "switching_cost": Parameter(0.2, 0.0, 10.0, "change in log(value / cost) an actor needs before it starts or "
+                                "stops a kind of support (a commitment's reputation)", J),
     "support_friendship": Parameter(1.0, 0.0, 10.0, "gain of backing j per unit of i's alignment toward j", J),
     "support_stake": Parameter(1.0, 0.0, 10.0, "gain per unit of i's stake in j holding out against its "
                                "pressurers on the issues they press (expected utility)", J),
@@ -76,6 +80,17 @@ PARAMETERS: dict[str, Parameter] = {
                             "judgment, scaled: fighting a peer (risk 0.5) must cost more than any partner is worth"),
     "secondary_cost": Parameter(1.0, 0.0, 10.0, "cost of economic backing per unit of exposure to secondary "
                                 "sanctions the backer does not tolerate", J),
+    # events with authors (D1-D3)
+    "summit": Parameter(0.5, 0.0, 2.0, "diplomatic push, both ways, of the month an actor first decides to back "
+                        "a partner in need diplomatically (the two meet)", J),
+    "closure_coercion": Parameter(1.0, 0.0, 10.0, "value of closing a route per unit of need times the share of "
+                                  "its pressurers' trade the closure cuts", J),
+    "closure_alarm": Parameter(1.0, 0.0, 10.0, "threat an actor perceives from the author of a closure, per unit "
+                               "of the share of its trade the closure cuts", J),
+    "strike_gain": Parameter(5.0, 0.0, 50.0, "value of striking the author of a closure, per unit of the share of "
+                             "trade its closures cut for the striker and (by alignment) its friends", J),
+    "reopening": Parameter(0.5, 0.0, 1.0, "share of a decided closure that strikes on its author reopen a month, "
+                           "per unit of strike intensity", J),
     # positions (I1-I3)
     "concession": Parameter(0.1, 0.0, 1.0, "share of the gap to its pressurers' positions an actor under full "
                             "pressure, expecting to lose, concedes per month", J),

@@ -39,6 +39,7 @@ class Context:
     start: tuple[int, int]
     steps: int
     issues: tuple[str, ...] = ()
+    reach: dict = field(default_factory=dict)   # actor id -> the corridors and chokepoints its routes pass
 
     def index(self, aid: str) -> int:
         """The index of actor aid in the scenario's order."""
@@ -124,7 +125,7 @@ def parse_shock(name: str, t: Table, ctx: Context) -> Shock:
     shock = cls(name=name, label=t.string("label", default=name.replace("_", " ")),
                 enabled=t.boolean("enabled", default=True), at=at, hazard=hazard, window=window,
                 repeat=t.boolean("repeat", default=True), probability=t.value("probability", 0.0, 1.0, 1.0),
-                duration=_duration(t), intensity=t.value("intensity", 0.0, 1.0, 1.0),
+                duration=duration_of(t), intensity=t.value("intensity", 0.0, 1.0, 1.0),
                 spec=cls.read_fields(t, ctx))
     t.finish(COMMON + cls.fields)
     return shock
@@ -134,7 +135,7 @@ OPEN = "open"          # a duration that lasts to the end of any run (until lift
 OPEN_STEPS = 10 ** 6
 
 
-def _duration(t: Table):
+def duration_of(t: Table):
     """Months a shock lasts once started: a number or distribution in [1, 1200], or "open"."""
     if t.raw("duration", default=1.0) == OPEN:
         return float(OPEN_STEPS)
@@ -232,23 +233,43 @@ class SanctionsRelief(Shock):
 
 @register("corridor_closure")
 class CorridorClosure(Shock):
-    """Closes a corridor or chokepoint by name; intensity is the share of capacity lost."""
-    fields = ("corridor",)
+    """Closes a corridor or chokepoint by name; intensity is the share of capacity lost. With an
+    `author`, the closure is that actor's act: those who lose trade by it hold the author
+    responsible (threat, pressure), as for a closure the author decides (sim.scenario.decisions)."""
+    fields = ("corridor", "author")
 
     @classmethod
     def read_fields(cls, t, ctx):
-        """The corridor or chokepoint to close, by name."""
-        return {"corridor": check_ident(t.raw("corridor"), ctx.closable, t.file, t.at("corridor"),
-                                        "corridor or chokepoint")}
+        """The corridor or chokepoint to close, by name, and optionally its author, an actor whose
+        own routes pass it."""
+        corridor = check_ident(t.raw("corridor"), ctx.closable, t.file, t.at("corridor"), "corridor or chokepoint")
+        spec = {"corridor": corridor}
+        if t.has("author"):
+            spec["author"] = check_closer(t, ctx, corridor, t.ident("author", ctx.actors))
+        return spec
 
     def force(self, f, x, ctx, draws, onset):
-        """Close the share x of the named corridor or chokepoint (the largest of overlapping closures)."""
+        """Close the share x of the named corridor or chokepoint (the largest of overlapping
+        closures), in the author's name if it has one."""
         q = ctx.closable.index(self.spec["corridor"])
         f.closure[q] = np.maximum(f.closure[q], x)
+        if "author" in self.spec:
+            a = ctx.index(self.spec["author"])
+            f.closure_by[q, a] = np.maximum(f.closure_by[q, a], x)
 
     def parties(self):
-        """No actor: a closure is an event at a place."""
-        return []
+        """The author, if any: a closure is otherwise an event at a place."""
+        return [self.spec["author"]] if "author" in self.spec else []
+
+
+def check_closer(t: Table, ctx: Context, corridor: str, author: str) -> str:
+    """author, if one of its routes passes `corridor` (only such an actor can close it); else a
+    ScenarioError at t's `author` key."""
+    if corridor not in ctx.reach.get(author, ()):
+        raise ScenarioError(t.file, t.at("author"), author,
+                            f"cannot close {corridor}: none of its corridors passes it (it can close: "
+                            + (", ".join(ctx.reach.get(author, ())) or "nothing") + ")")
+    return author
 
 
 @register("arms_transfer")

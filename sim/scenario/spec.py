@@ -16,10 +16,12 @@ from sim.scenario.files import WORLD_FIELDS, apply_overrides, chain_root, resolv
 from sim.scenario.parameters import PARAMETERS
 from sim.core.errors import ScenarioError
 from sim.scenario.schema import Table, check_ident, parse_month, step_date
+from sim.scenario.decisions import parse_decision
 from sim.scenario.shocks import Context, Shock, parse_shock
 
 TOP = ("extends", "scenario", "time", "issues", "actors", "relations", "expectations",
-       "trade", "sanctions", "secondary_sanctions", "world", "corridors", "shocks", "dynamics", "outputs")
+       "trade", "sanctions", "secondary_sanctions", "world", "corridors", "shocks", "decisions", "dynamics",
+       "outputs")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Scenario:
     secondary: dict = field(default_factory=dict)   # (i, j) -> i's secondary sanctions on j's partners
     world_trade: Value | None = None             # all countries' trade, US$ bn/yr (None: the actors' own)
     world_tolerance: Value = 0.2                 # the rest of the world's tolerance of secondary sanctions
+    decisions: tuple = ()                        # decisions the file lets actors take (sim.scenario.decisions)
 
     @property
     def actor_ids(self) -> tuple[str, ...]:
@@ -69,7 +72,11 @@ class Scenario:
     def context(self) -> Context:
         """What shocks may refer to: actors, closable names (corridor ids, then chokepoints), time, issues."""
         closable = tuple(dict.fromkeys([q for c in self.corridors for q in c.chokepoints]))
-        return Context(self.path, self.actor_ids, closable, self.start, self.steps, tuple(self.issues))
+        reach: dict[str, tuple[str, ...]] = {}
+        for c in self.corridors:
+            for a in {a for pair in c.pairs for a in pair if a in self.actor_ids}:
+                reach[a] = tuple(dict.fromkeys([*reach.get(a, ()), *c.chokepoints]))
+        return Context(self.path, self.actor_ids, closable, self.start, self.steps, tuple(self.issues), reach)
 
 
 def load(path, overrides=()) -> Scenario:
@@ -176,6 +183,8 @@ def validate(data: dict, path: Path) -> Scenario:
     ctx = scen.context()
     sh = top.table("shocks", default={})
     shocks = tuple(parse_shock(sid, sh.table(sid), ctx) for sid, _ in list(sh.items()))
+    dec = top.table("decisions", default={})
+    decisions = tuple(parse_decision(did, dec.table(did), ctx) for did, _ in list(dec.items()))
 
     out = top.table("outputs", default={})
     kp = out.raw("key_pairs", default=[])
@@ -190,7 +199,7 @@ def validate(data: dict, path: Path) -> Scenario:
     return Scenario(path, name, title, description, start, steps, issues, actors, relations,
                     expectations, trade, corridors, shocks, dynamics,
                     tuple(key_pairs) or default_pairs(ids), data, sanctions=sanctions, secondary=secondary,
-                    world_trade=world_trade, world_tolerance=world_tolerance)
+                    world_trade=world_trade, world_tolerance=world_tolerance, decisions=decisions)
 
 
 def _modelled_trade(actor: str, trade: dict) -> float:
@@ -245,4 +254,6 @@ def parameter_keys(scen: Scenario) -> list[str]:
         for k, v in s.spec.items():
             if isinstance(v, dict):
                 keys += [f"{base}.{k}.{a}" for a in v]
+    for d in scen.decisions:
+        keys += [f"decisions.{d.name}.{f}" for f in ("propensity", "intensity", "duration")]
     return keys

@@ -1,0 +1,78 @@
+"""The events of a chunk of runs, for events.csv: every scheduled shock's onset, and every event an
+actor decided (a kind of support it starts giving a partner, a declared decision it takes), each
+with its author, how it came about, and the state values that triggered it.
+
+Decided events are read off the recorded decisions (`act`, `decided`) after the run, so they cost
+the simulation nothing.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.model.state import KINDS
+
+# the actor a scheduled shock is the act of, by type (the first of these fields it has)
+AUTHOR_FIELDS = ("author", "attacker", "sender", "supplier")
+DECIDED_LABELS = {"diplomatic": "{a} backs {b} diplomatically (a summit)", "economic": "{a} opens an economic lifeline to {b}",
+                  "arms": "{a} arms {b}", "military": "{a} fights for {b}"}
+
+
+class Event(NamedTuple):
+    """One row of events.csv (without the date, which the result folder adds)."""
+    run: int
+    step: int
+    name: str
+    type: str
+    intensity: float
+    author: str
+    how: str          # "scheduled" or "decided"
+    trigger: str      # the state values that triggered a decided event
+    label: str
+
+
+def scheduled(c) -> list[Event]:
+    """The onsets of the compiled scenario's scheduled shocks."""
+    rows = []
+    for sch in c.schedules:
+        shock = sch.shock
+        author = next((shock.spec[f] for f in AUTHOR_FIELDS if isinstance(shock.spec.get(f), str)), "")
+        for r, t in zip(*np.nonzero(sch.onset)):
+            rows.append(Event(int(c.runs[r]), int(t), shock.name, shock.type_name, float(sch.active[r, t]), author,
+                              "scheduled", "", shock.label))
+    return rows
+
+
+def decided(c, arrays: dict) -> list[Event]:
+    """The decided events: a kind of support an actor starts giving a partner in need (a 0 -> 1
+    change of its decision while the partner is in need), and a declared decision it takes."""
+    scen = c.scenario
+    ids, names = list(scen.actor_ids), scen.display
+    rows = []
+    act, need, align = arrays.get("act"), arrays.get("need"), arrays.get("alignment")
+    if act is not None:
+        started = (act[:, 1:] > act[:, :-1]) & (need[:, 1:, None, None, :] > 0)   # (R, T, kinds, N, N)
+        for r, t, q, i, j in zip(*np.nonzero(started)):
+            a, b = ids[i], ids[j]
+            rows.append(Event(int(c.runs[r]), int(t) + 1, f"{KINDS[q]}_{a}_{b}", f"support:{KINDS[q]}",
+                              float(arrays["support"][r, t + 1, i, j]), a, "decided",
+                              f"need of {b} {need[r, t + 1, j]:.3f}; alignment {a}->{b} {align[r, t, i, j]:+.3f}",
+                              DECIDED_LABELS[KINDS[q]].format(a=names[a], b=names[b])))
+    decs = [d for d in scen.decisions if d.enabled]
+    level = arrays.get("decided")
+    if level is not None and decs:
+        began = (level[:, 1:] > 0) & (level[:, :-1] == 0)                             # (R, T, D)
+        for r, t, d in zip(*np.nonzero(began)):
+            dec = decs[d]
+            a = ids.index(dec.author)
+            rows.append(Event(int(c.runs[r]), int(t) + 1, dec.name, f"decision:{dec.type_name}",
+                              float(level[r, t + 1, d]), dec.author, "decided",
+                              f"need of {dec.author} {need[r, t, a]:.3f}", dec.label))
+    return rows
+
+
+def chunk_events(c, arrays: dict) -> list[Event]:
+    """Every event of a chunk, by run, step and name."""
+    return sorted(scheduled(c) + decided(c, arrays), key=lambda e: (e.run, e.step, e.name))

@@ -1,0 +1,135 @@
+"""Events with authors (D1-D3 in docs/MODEL.md): the decisions a scenario declares (closures of a
+route, strikes), the summits that decisions to back a partner bring, and the forcing the month
+acts on: what the scenario schedules plus what the actors decide.
+
+- A closure by author a of route q: coercion (the share of its pressurers' trade the closure cuts,
+  weighted by how hard each presses a, times a's need) against its own trade through q, of which
+  it bears 1 - resolve; a logit choice on log(value / cost) + the declared propensity, with a
+  taste drawn per run (as support decisions, sim.model.decisions.choose).
+  Those who lose trade by it hold a responsible: their threat perception of a rises and their
+  loss counts as pressure from a (sim.model.kernel).
+- A strike by a on b: the trade b's closures cut for a and a's friends, against the cost of
+  fighting b (as military support: cost_military x (1 + entrapment x the share of power of b
+  and those committed to it)).
+  Strikes reopen closures: a closure loses `reopening` x the strikes on its author each month.
+- A summit: the month an actor first decides to back a partner in need diplomatically, the two
+  meet: a diplomatic push of `summit` both ways (sim.model.kernel.expectation, update).
+"""
+
+from numba import njit
+
+from sim.model.rules import (CLOSURE_COERCION, COST_MILITARY, ENTRAPMENT, JIT, REOPENING, STRIKE_GAIN, SUMMIT,
+                             TEMPERATURE, U)
+from sim.model.decisions import choose
+from sim.model.state import CLOSURE, DIPLOMATIC, STRIKE
+
+
+@njit(**JIT)
+def scripted(f, r0, r1, x):
+    """x's month forcing starts as the scripted forcing f."""
+    n, n_q = f.conflict.shape[0], f.closure.shape[0]
+    for i in range(n):
+        for j in range(n):
+            for r in range(U(r0), U(r1)):
+                x.conflict[i, j, r] = f.conflict[i, j, r]
+                x.diplomacy[i, j, r] = f.diplomacy[i, j, r]
+    for q in range(n_q):
+        for r in range(U(r0), U(r1)):
+            x.closure[q, r] = f.closure[q, r]
+        for i in range(n):
+            for r in range(U(r0), U(r1)):
+                x.closure_by[q, i, r] = f.closure_by[q, i, r]
+
+
+@njit(**JIT)
+def declared(s, k, f, r0, r1, x, out):
+    """D1-D2: this month's declared decisions, from last month's state, into out.decided and
+    out.decided_left; closures first (so strikes see them), then strikes; x gains what they do."""
+    scripted(f, r0, r1, x)
+    dec = k.declared
+    for pass_kind in (CLOSURE, STRIKE):
+        for d in range(dec.author.shape[0]):
+            if dec.kind[d] != pass_kind:
+                continue
+            a, obj = dec.author[d], dec.object[d]
+            for r in range(U(r0), U(r1)):
+                if pass_kind == CLOSURE:
+                    value, cost = _closure_value(s, k, a, obj, r)
+                else:
+                    value, cost = _strike_value(s, k, x, a, obj, r)
+                # the propensity scales value against cost (log units), as the taste does
+                act = choose(value, cost, k.w[TEMPERATURE, r] * k.decision_taste[d, r] - k.decision_propensity[d, r],
+                             0.0, 0.0) > 0.0
+                going = s.decided_left[d, r] > 0.0
+                level = s.decided[d, r] if going else (k.decision_intensity[d, r] if act else 0.0)
+                left = s.decided_left[d, r] - 1.0 if going else (k.decision_duration[d, r] if act else 0.0)
+                out.decided[d, r] = level
+                out.decided_left[d, r] = left
+            _apply(k, x, out, d, pass_kind, a, obj, r0, r1)
+
+
+@njit(**JIT)
+def _closure_value(s, k, a, q, r):
+    """(value, cost) for a of closing q: the coercion, and its own trade through q it bears."""
+    n = s.alignment.shape[0]
+    total = 0.0
+    hurt = 0.0
+    for h in range(n):
+        total += s.pressure[h, a, r]
+        hurt += s.pressure[h, a, r] * k.choke_loss[q, h, r]
+    coercion = s.need[a, r] * hurt / total if total > 0.0 else 0.0
+    return k.w[CLOSURE_COERCION, r] * coercion, (1.0 - k.resolve[a, r]) * k.choke_loss[q, a, r]
+
+
+@njit(**JIT)
+def _strike_value(s, k, x, a, b, r):
+    """(value, cost) for a of striking b: the trade b's closures cut for a and for a's friends (each
+    by a's alignment with it, averaged over the others), and the cost of fighting b's coalition."""
+    n, n_q = s.alignment.shape[0], x.closure_by.shape[0]
+    hurt = 0.0
+    for q in range(n_q):
+        stake = k.choke_loss[q, a, r]
+        for h in range(n):
+            if h != a:
+                stake += max(s.alignment[a, h, r], 0.0) * k.choke_loss[q, h, r] / max(n - 1, 1)
+        hurt += x.closure_by[q, b, r] * stake
+    coalition = s.military[b, r]   # b and those committed to it (decisions.power_shares)
+    for q in range(n):
+        if q != a and q != b:
+            coalition += max(s.alignment[q, b, r], 0.0) * s.military[q, r]
+    power = coalition / max(s.military[a, r] + coalition, 1e-12)
+    cost = k.w[COST_MILITARY, r] * (1.0 + k.w[ENTRAPMENT, r] * power)
+    return k.w[STRIKE_GAIN, r] * hurt, (1.0 - k.resolve[a, r]) * cost
+
+
+@njit(**JIT)
+def _apply(k, x, out, d, kind, a, obj, r0, r1):
+    """What decision d does this month: a closure closes its route in its author's name, less
+    what strikes on the author reopen; a strike is an attack."""
+    if kind == CLOSURE:
+        for r in range(U(r0), U(r1)):
+            struck = 0.0
+            for h in range(x.conflict.shape[0]):
+                struck += x.conflict[h, a, r]
+            level = out.decided[d, r] * max(1.0 - k.w[REOPENING, r] * min(struck, 1.0), 0.0)
+            out.decided[d, r] = level
+            x.closure[obj, r] = max(x.closure[obj, r], level)
+            x.closure_by[obj, a, r] = max(x.closure_by[obj, a, r], level)
+    else:
+        for r in range(U(r0), U(r1)):
+            x.conflict[a, obj, r] += out.decided[d, r]
+
+
+@njit(**JIT)
+def summits(prev_act, act, need, w, r0, r1, diplomacy):
+    """D3: where i first decides to back j diplomatically while j is in need, the two meet."""
+    n = act.shape[1]
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            for r in range(U(r0), U(r1)):
+                onset = act[DIPLOMATIC, i, j, r] > prev_act[DIPLOMATIC, i, j, r] and need[j, r] > 0.0
+                push = w[SUMMIT, r] if onset else 0.0
+                diplomacy[i, j, r] += push
+                diplomacy[j, i, r] += push

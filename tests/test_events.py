@@ -1,0 +1,131 @@
+"""Events with authors (docs/MODEL.md, D1-D3): declared decisions, closures that cost their
+author and are held against it, strikes that reopen them, summits that decisions bring, and
+events.csv telling who did what, how, and on what state."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import ix, make_scenario, run
+from sim.apps.cli import main
+
+QUIET = {"noise": 0.0, "decision_temperature": 0.01, "switching_cost": 0.0}
+
+# a at a strait b and c trade through; b presses a with sanctions; c is a's friend
+ACTORS = {"a": {"military": 50.0, "resolve": 0.5, "trade_total": 70.0}, "b": {"military": 500.0, "resolve": 0.5},
+          "c": {"military": 100.0}}
+CORRIDORS = {"strait_lane": {"pairs": [["b", "c"], ["a", "world"]], "capacity": 1000.0, "transit_days": 10.0,
+                             "chokepoints": ["strait"]}}
+
+
+def _scen(tmp_path, shocks="", extra="", name="s.toml", **kw):
+    return make_scenario(tmp_path, name, actors=ACTORS, relations={("a", "b"): -0.6, ("b", "a"): -0.6,
+                                                                   ("a", "c"): 0.4, ("c", "a"): 0.4},
+                         trade={("b", "c"): 40.0, ("a", "b"): 20.0}, corridors=CORRIDORS, shocks=shocks,
+                         dynamics=QUIET, steps=8,
+                         extra=extra, **kw)
+
+
+CLOSE = """
+[shocks.shut]
+type = "corridor_closure"
+corridor = "strait"
+author = "a"
+at = 3
+duration = 3
+"""
+
+
+def test_an_authored_closure_is_held_against_its_author(tmp_path):
+    """b and c lose their trade through the strait; both now fear a, and b's loss counts as
+    pressure from a. Without an author the same closure is a loss from no one."""
+    authored = _scen(tmp_path, CLOSE, name="authored.toml")
+    anonymous = _scen(tmp_path, CLOSE.replace('author = "a"\n', ""), name="anon.toml")
+    a, b, c = ix(authored, "a", "b", "c")
+    with_author, without = run(authored), run(anonymous)
+    np.testing.assert_allclose(with_author["trade"][0, 3:6, b, c], 0.0)          # the route is shut either way
+    assert (with_author["threat"][0, 3, b, a] > without["threat"][0, 3, b, a] + 0.1)
+    assert (with_author["threat"][0, 3, c, a] > without["threat"][0, 3, c, a] + 0.1)
+    assert with_author["need"][0, 3, b] > 0
+    # b's alignment toward a falls further when it knows whom to blame
+    assert with_author["alignment"][0, 6, b, a] < without["alignment"][0, 6, b, a]
+
+
+DECIDE_CLOSE = """
+[decisions.a_shuts]
+type = "corridor_closure"
+author = "a"
+corridor = "strait"
+propensity = {propensity}
+intensity = 0.8
+duration = 2
+"""
+SQUEEZE = """
+[shocks.squeeze]
+type = "sanctions"
+sender = "b"
+target = "a"
+at = 2
+intensity = 0.6
+duration = "open"
+"""
+
+
+def test_a_pressed_actor_decides_to_close_and_it_costs_it_its_own_trade(tmp_path):
+    """b's sanctions press a; a, keen, decides to shut the strait b and c trade through, for the
+    declared two months at a time, and loses its own trade with the world, which runs through it."""
+    from sim.engine.ensemble import simulate
+    from sim.model.compile import compile as compile_scenario
+    keen = _scen(tmp_path, SQUEEZE, DECIDE_CLOSE.format(propensity=5.0), name="keen.toml")
+    loath = _scen(tmp_path, SQUEEZE, DECIDE_CLOSE.format(propensity=-5.0), name="loath.toml")
+    a, b, c = ix(keen, "a", "b", "c")
+    record = ("decided", "trade", "trade_row", "need")
+    k = simulate(compile_scenario(keen, 1, np.arange(1)), record=record)
+    lo = simulate(compile_scenario(loath, 1, np.arange(1)), record=record)
+    assert lo["decided"].max() == 0.0
+    shut = np.flatnonzero(k["decided"][0, :, 0] > 0)
+    assert shut.size and shut[0] > 2          # only once the sanctions press it
+    t = shut[0]
+    assert k["decided"][0, t, 0] == pytest.approx(0.8)
+    assert k["trade"][0, t, b, c] < 0.25 * 40.0 + 1e-6          # 80% of the lane shut
+    assert k["trade_row"][0, t, a] < 0.25 * 50.0 + 1e-6         # and a's own trade with the world (70 - 20)
+    assert lo["trade"][0, t, b, c] == pytest.approx(40.0)
+
+
+def test_declared_decisions_are_checked(tmp_path, capsys):
+    bad = {
+        "unknown author": (DECIDE_CLOSE.format(propensity=0.0).replace('author = "a"', 'author = "zz"'), "zz"),
+        "cannot close": (DECIDE_CLOSE.format(propensity=0.0), "cannot close strait"),   # a has no route there
+        "propensity out of range": (DECIDE_CLOSE.format(propensity=9.0), "propensity"),
+        "unknown type": (DECIDE_CLOSE.format(propensity=0.0).replace("corridor_closure", "blockade"), "blockade"),
+    }
+    for what, (text, needle) in bad.items():
+        path = tmp_path / f"{what.replace(' ', '_')}.toml"
+        from helpers import scenario_toml
+        path.write_text(scenario_toml(actors={"a": ACTORS["a"], "b": ACTORS["b"], "c": ACTORS["c"]},
+                                      corridors={"lane": {"pairs": [["b", "c"]], "capacity": 10.0,
+                                                          "transit_days": 5.0, "chokepoints": ["strait"]}},
+                                      extra=text))
+        assert main(["run", str(path), "--runs", "2", "--quiet", "--out", str(tmp_path / "o")]) == 2, what
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and needle in err and str(path.name) in err, (what, err)
+
+
+def test_events_csv_names_authors_how_and_what_triggered_them(tmp_path):
+    out = tmp_path / "pivot"
+    assert main(["run", "june_war_pivot", "--runs", "30", "--seed", "3", "--out", str(out), "--quiet",
+                 "--no-figures"]) == 0
+    rows = list(csv.DictReader((out / "events.csv").open()))
+    assert {"author", "how", "trigger"} <= set(rows[0])
+    war = [r for r in rows if r["shock"] == "june_war"]
+    assert len(war) == 30 and all(r["author"] == "israel" and r["how"] == "scheduled" for r in war)
+    decided = [r for r in rows if r["how"] == "decided"]
+    assert decided and all(r["author"] and r["trigger"].startswith("need of") for r in decided)
+    # China's backing of Iran is its own decision now, not a scripted summit
+    china = [r for r in decided if r["author"] == "china" and r["shock"].endswith("_china_iran")]
+    assert china and all(r["type"].startswith("support:") for r in china)
+    assert not any(r["shock"] in ("sco_tianjin", "oil_for_arms") for r in rows)
