@@ -1,5 +1,5 @@
 """The measurement model: how a pair's yearly UN General Assembly agreement relates to the model's
-mutual alignment during that year (docs/calibration.md).
+mutual alignment during that year (docs/VALIDATION.md, Calibration).
 
     z[p, y] = logit of the agreement index of pair p in year y (smoothed by its roll calls)
     z[p, y] = 2 atanh(m[p, y]) + delta[y] + e[p, y]

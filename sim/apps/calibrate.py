@@ -1,5 +1,5 @@
 """`alignsim calibrate FILE` and `alignsim hindcast FILE`: estimate the dynamics weights from UN
-General Assembly votes, and run the calibrated scenario against them (docs/calibration.md).
+General Assembly votes, and run the calibrated scenario against them (docs/VALIDATION.md, Calibration).
 
 The calibration layer computes and writes the files; the figures layer draws them; this module
 joins the two and the command line.
@@ -17,7 +17,7 @@ from sim.calibration.data import DEFAULT_DATA
 CALIBRATE_HELP = """\
 Estimate dynamics weights (and inputs the file gives as distributions, e.g. the size of a change of
 positions) from yearly UN General Assembly agreement, by sequential Monte Carlo over the runs' fit
-(docs/calibration.md). Writes, into --out:
+(docs/VALIDATION.md, Calibration). Writes, into --out:
   posterior.csv     the posterior sample: one row per particle
   parameters.csv    each parameter's prior and posterior (mean, sd, 5/50/95%), and the ratio of widths
   calibrated.toml   the weights as distributions, for any scenario to `extends`

@@ -64,7 +64,8 @@ def write_calibrated_toml(path: Path, scen, pan, rows: list[dict], opts) -> None
               f"{opts.replicates} runs each, seed {opts.seed}."),
              "# Each weight is a beta distribution on its prior's range with the posterior's mean and sd; the",
              "# marginals drop the posterior's correlations (posterior.csv keeps them). Weights not listed keep",
-             "# their defaults. docs/calibration.md says what the data identify and what they leave loose.",
+             "# their defaults. docs/VALIDATION.md (Calibration) says what the data identify and what they",
+             "# leave loose.",
              "", "[dynamics]"]
     for r in rows:
         if not r["key"].startswith("dynamics."):
