@@ -107,8 +107,8 @@ def _write(path, rows):
 
 def _tiny(history, **kw):
     votes = history[1]
-    return Options(data=votes, keys=("w_sanctions",), particles=kw.pop("particles", 48), replicates=8, moves=2,
-                   seed=7, workers=1, **kw)
+    return Options(data=votes, keys=kw.pop("keys", ("w_sanctions",)), particles=kw.pop("particles", 48),
+                   replicates=8, moves=2, seed=7, workers=1, **kw)
 
 
 def test_calibration_recovers_a_known_weight(history, tmp_path):
@@ -166,6 +166,33 @@ def test_calibrate_and_hindcast_commands_end_to_end(history, tmp_path, capsys):
     # a finished calibration is not overwritten by accident
     assert main(["calibrate", str(path), "--out", str(cal), "--data", str(votes), "--quiet"]) == 2
     assert "--overwrite" in capsys.readouterr().err
+
+
+def test_a_scenario_extends_the_calibrated_weights(history, tmp_path):
+    cal = tmp_path / "cal"
+    calibrate(scenario.load(history[0]), cal, _tiny(history, keys=("w_sanctions", "inertia"), particles=16))
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "cal/calibrated.toml"\n' + SCENARIO.replace('name = "tiny_history"', 'name = "child"'))
+    scen = scenario.load(child)
+    with (cal / "parameters.csv").open() as fh:
+        rows = {r["key"]: r for r in csv.DictReader(fh)}
+    for name in ("w_sanctions", "inertia"):
+        dist = scen.dynamics[name]
+        assert dist.kind == "beta"
+        # the beta carries the posterior's mean and sd
+        draws = np.asarray(dist.ppf((np.arange(2000) + 0.5) / 2000))
+        assert draws.mean() == pytest.approx(float(rows[f"dynamics.{name}"]["mean"]), rel=0.02)
+        assert draws.std() == pytest.approx(float(rows[f"dynamics.{name}"]["sd"]), rel=0.05)
+    assert scen.dynamics.get("w_trust", 1.0) == 1.0    # a weight not calibrated keeps its default
+    assert scen.reference is None                      # the weights file is no reference: the child is
+    # a counterfactual of the child takes the child, weights and all, as its reference, as if the
+    # child had no `extends`
+    what_if = tmp_path / "what_if.toml"
+    what_if.write_text('extends = "child.toml"\n[relations.a]\nb = -0.5\n')
+    other = scenario.load(what_if)
+    assert other.reference is not None and other.reference.relations[("a", "b")] == pytest.approx(0.2)
+    assert other.relations[("a", "b")] == pytest.approx(-0.5)
+    assert other.reference.dynamics["inertia"].kind == "beta"
 
 
 @pytest.mark.parametrize("rows, header, message", [
