@@ -1,4 +1,4 @@
-"""Calibration against history: a calibration that recovers a known weight from synthetic data, an
+"""Calibration against history: a calibration that recovers known weights from synthetic data, an
 interrupted calibration that resumes to the same numbers, the commands end to end at a tiny size,
 and bad data files (exit 2, one line)."""
 
@@ -15,7 +15,10 @@ from sim.calibration import data as vdata
 from sim.calibration.calibrate import Options, calibrate
 from sim.calibration.simulate import level_changes, target
 
-TRUE_SANCTIONS = 1.6   # the weight the synthetic data are made with (its prior: 0.2 to 3.2, median 0.8)
+# the weights the synthetic data are made with, far from their priors' medians (0.8 and 0.12; the
+# priors run 0.1 to 6.4 and 0.015 to 0.96)
+TRUTH = {"dynamics.w_sanctions": 1.6, "dynamics.inertia": 0.06}
+TRUTH_SEED, TRUTH_RUNS = 99, 32   # other dice than the calibration's (seed 7, runs 0-7)
 
 SCENARIO = """
 [scenario]
@@ -71,7 +74,7 @@ duration = "open"
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
-    """A three-actor scenario and UN-style data made from its runs at w_sanctions = TRUE_SANCTIONS."""
+    """A three-actor scenario and UN-style data made from the mean of its runs at the weights TRUTH."""
     folder = tmp_path_factory.mktemp("history")
     path = folder / "tiny_history.toml"
     path.write_text(SCENARIO)
@@ -88,7 +91,8 @@ def history(tmp_path_factory):
     dummy = _write(folder / "start.csv", rows + [(y, x, z, start[(x, z)]) for y in range(2001, 2006)
                                                  for x, z in pairs])
     tgt = target(vdata.panel(vdata.read_votes(dummy), scen), scen)
-    truth = level_changes(scen, 7, np.arange(8), {"dynamics.w_sanctions": np.full(8, TRUE_SANCTIONS)}, tgt)
+    truth = level_changes(scen, TRUTH_SEED, np.arange(TRUTH_RUNS),
+                          {k: np.full(TRUTH_RUNS, v) for k, v in TRUTH.items()}, tgt)
     mean = truth.mean(axis=0)
     rows += [(y, x, z, start[(x, z)] + mean[p, k]) for k, y in enumerate(tgt.years) for p, (x, z) in enumerate(pairs)]
     return path, _write(folder / "votes.csv", rows), folder
@@ -111,17 +115,19 @@ def _tiny(history, **kw):
                    replicates=8, moves=2, seed=7, workers=1, **kw)
 
 
-def test_calibration_recovers_a_known_weight(history, tmp_path):
+def test_calibration_recovers_known_weights(history, tmp_path):
     scen = scenario.load(history[0])
-    man = calibrate(scen, tmp_path / "cal", _tiny(history))
+    man = calibrate(scen, tmp_path / "cal", _tiny(history, keys=("w_sanctions", "inertia")))
     with (tmp_path / "cal" / "parameters.csv").open() as fh:
-        row = next(r for r in csv.DictReader(fh) if r["key"] == "dynamics.w_sanctions")
-    assert float(row["q05"]) < TRUE_SANCTIONS < float(row["q95"])
-    assert abs(float(row["q50"]) - TRUE_SANCTIONS) < 0.25 * TRUE_SANCTIONS   # the prior's median is 0.8
-    assert float(row["width_ratio"]) < 0.3                                     # the data pin it down
+        rows = {r["key"]: r for r in csv.DictReader(fh)}
+    for key, true in TRUTH.items():
+        row = rows[key]
+        assert float(row["q05"]) < true < float(row["q95"]), key
+        assert abs(float(row["q50"]) - true) < 0.15 * true, key     # the priors' medians are 0.5x and 2x off
+        assert float(row["width_ratio"]) < 0.2, key                 # the data pin it down
     assert man["sampler"]["stages"] >= 2 and man["complete"]
     toml = (tmp_path / "cal" / "calibrated.toml").read_text()
-    assert 'w_sanctions = { dist = "beta"' in toml
+    assert 'w_sanctions = { dist = "beta"' in toml and 'inertia = { dist = "beta"' in toml
 
 
 def test_an_interrupted_calibration_resumes_to_the_same_numbers(history, tmp_path):
@@ -166,6 +172,13 @@ def test_calibrate_and_hindcast_commands_end_to_end(history, tmp_path, capsys):
     # a finished calibration is not overwritten by accident
     assert main(["calibrate", str(path), "--out", str(cal), "--data", str(votes), "--quiet"]) == 2
     assert "--overwrite" in capsys.readouterr().err
+    # the hindcast checks its data file as calibrate does
+    bad = tmp_path / "bad.csv"
+    bad.write_text("year,a,b,agreement_index\n2001,a,b,0.5\n")
+    assert main(["hindcast", str(path), "--calibration", str(cal), "--out", str(tmp_path / "h2"), "--data",
+                 str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "missing column votes" in err and "\n" not in err
 
 
 def test_a_scenario_extends_the_calibrated_weights(history, tmp_path):
@@ -228,3 +241,31 @@ def test_sampler_finds_a_known_gaussian_posterior():
     assert state.x.mean(axis=0) == pytest.approx([1.0 / 0.09 / precision] * 2, abs=0.05)
     assert state.x.std(axis=0) == pytest.approx([precision ** -0.5] * 2, rel=0.2)
     assert state.fresh.mean() >= 0.9 or state.moved >= 12   # the last stage spread its copies
+
+
+def test_hindcast_file_starts_where_the_votes_put_it():
+    """scenarios/hindcast_2005.toml's initial alignments are the 2004-2005 agreement through the
+    measurement model (to the two decimals the file writes), in both directions."""
+    scen = scenario.load("scenarios/hindcast_2005.toml")
+    pan = vdata.panel(vdata.read_votes(vdata.DEFAULT_DATA), scen)
+    assert len(pan.pairs) == 10 and pan.until == 2015
+    for (a, b), m in zip(pan.pairs, pan.start_alignment):
+        assert scen.relations[(a, b)] == pytest.approx(m, abs=0.006)
+        assert scen.relations[(b, a)] == pytest.approx(m, abs=0.006)
+
+
+
+def test_width_ratio_is_measured_in_prior_probability():
+    from sim.calibration.priors import Prior
+    from sim.calibration.summary import parameter_table
+    prior = [Prior("dynamics.inertia", "log-uniform", 0.015, 0.96)]
+    gen = np.random.default_rng(5)
+    x = gen.standard_normal((20000, 1))
+    same = parameter_table(prior, prior[0].value(x), x)[0]
+    assert same["width_ratio"] == pytest.approx(1.0, abs=0.02)     # the data said nothing
+    # a posterior uniform over the prior's lowest tenth of probability: 0.09 of it inside its 90%
+    u = gen.uniform(0.0, 0.1, (20000, 1))
+    from scipy import special
+    low = parameter_table(prior, prior[0].ppf(u), special.ndtri(u))[0]
+    assert low["width_ratio"] == pytest.approx(0.1, abs=0.005)
+    assert low["q95"] == pytest.approx(0.015 * 64 ** 0.095, rel=0.01)

@@ -130,7 +130,7 @@ def calibrate(scen, out: Path, opts: Options, resume: bool = False, overwrite: b
         executor.close()
     values = pr.values(prior_list, state.x)
     cf.write_posterior(out, keys, values, state.loglik)
-    table = parameter_table(prior_list, values)
+    table = parameter_table(prior_list, values, state.x)
     write_parameters(out, table)
     write_calibrated_toml(out / "calibrated.toml", scen, pan, table, opts)
     manifest = _manifest(scen, pan, opts, prior_list, state, time.perf_counter() - t0, workers)

@@ -8,6 +8,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+from scipy import special
 
 from sim.scenario.toml_out import toml_key, toml_literal
 
@@ -15,18 +16,24 @@ COLUMNS = ("key", "prior", "prior_low", "prior_high", "prior_q05", "prior_q50", 
            "q05", "q50", "q95", "width_ratio")
 
 
-def parameter_table(prior_list, values: np.ndarray) -> list[dict]:
+def parameter_table(prior_list, values: np.ndarray, x: np.ndarray) -> list[dict]:
     """One row per parameter: the prior, the posterior's mean, sd and 5/50/95% quantiles, and
-    width_ratio, the posterior's 90% interval over the prior's (1: the data say nothing of it;
-    near 0: they pin it down)."""
+    width_ratio, the prior probability inside the posterior's 90% interval over the 0.9 inside the
+    prior's own (1: the data say nothing of it; near 0: they pin it down).
+
+    The ratio is measured on the prior's probability scale (x, the sampler's standard-normal
+    coordinates, through the normal distribution function), so it is the same whether a weight
+    is read on a linear or a log scale, and a posterior piled against a bound of a log-uniform
+    prior is not made to look narrow by the linear scale's compression there."""
     rows = []
     for k, p in enumerate(prior_list):
         pq = p.ppf(np.array([0.05, 0.5, 0.95]))
         q = np.quantile(values[:, k], [0.05, 0.5, 0.95])
+        u05, u95 = special.ndtr(np.quantile(x[:, k], [0.05, 0.95]))
         rows.append({"key": p.key, "prior": p.describe(), "prior_low": p.low, "prior_high": p.high,
                      "prior_q05": pq[0], "prior_q50": pq[1], "prior_q95": pq[2], "mean": values[:, k].mean(),
                      "sd": values[:, k].std(ddof=1), "q05": q[0], "q50": q[1], "q95": q[2],
-                     "width_ratio": (q[2] - q[0]) / (pq[2] - pq[0]) if pq[2] > pq[0] else float("nan")})
+                     "width_ratio": float(u95 - u05) / 0.9})
     return rows
 
 

@@ -75,8 +75,8 @@ def posteriors(folder: Path) -> list[Path]:
         for ax in axes.flat[len(table):]:
             ax.set_visible(False)
         axes.flat[0].legend(loc="upper right", fontsize=8)
-        fig.suptitle("Posterior against prior per parameter; width: the posterior's 90% interval over the prior's",
-                      x=0.01, ha="left")
+        fig.suptitle("Posterior against prior per parameter; width: the prior probability inside the posterior's 90% "
+                     "interval, over 0.9 (1: the data say nothing)", x=0.01, ha="left")
         fig.tight_layout()
         return save(fig, folder / "figures", "posteriors")
 
