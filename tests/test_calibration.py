@@ -1,9 +1,11 @@
 """Calibration against history: a calibration that recovers known weights from synthetic data, an
 interrupted calibration that resumes to the same numbers, the commands end to end at a tiny size,
-and bad data files (exit 2, one line)."""
+bad data files (exit 2, one line), a scenario that extends calibrated weights, and the committed
+calibration (of the current hindcast file, its hindcast reproduced to the bit)."""
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -269,3 +271,29 @@ def test_width_ratio_is_measured_in_prior_probability():
     low = parameter_table(prior, prior[0].ppf(u), special.ndtri(u))[0]
     assert low["width_ratio"] == pytest.approx(0.1, abs=0.005)
     assert low["q95"] == pytest.approx(0.015 * 64 ** 0.095, rel=0.01)
+
+
+COMMITTED = Path("data/calibration/hindcast_2005")
+
+
+def test_the_committed_calibration_is_of_the_current_hindcast_file():
+    """data/calibration/hindcast_2005 was made from scenarios/hindcast_2005.toml as it is now: an edit
+    of the file (or of the defaults it resolves to) makes the committed calibration stale."""
+    man = json.loads((COMMITTED / "manifest.json").read_text())
+    resolved = json.loads(json.dumps(scenario.load("scenarios/hindcast_2005.toml").resolved))
+    assert man["scenario"]["resolved"] == resolved
+    assert man["complete"] and man["data"]["until"] == 2015
+    assert len([p for p in man["parameters"] if p["key"].startswith("dynamics.")]) >= 8
+
+
+def test_the_committed_hindcast_is_reproduced_to_the_bit(tmp_path):
+    out = tmp_path / "h"
+    assert main(["hindcast", "hindcast_2005", "--out", str(out), "--no-figures"]) == 0   # 1,000 runs
+    with (out / "forecast.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert {(r["a"], r["b"]) for r in rows} == {tuple(p) for p in [
+        ("iran", "china"), ("iran", "russia"), ("iran", "us"), ("iran", "israel"), ("china", "russia"),
+        ("china", "us"), ("china", "israel"), ("russia", "us"), ("russia", "israel"), ("us", "israel")]}
+    assert sorted({int(r["year"]) for r in rows}) == list(range(2005, 2020)) and len(rows) == 150
+    assert (out / "forecast.csv").read_bytes() == (COMMITTED / "hindcast" / "forecast.csv").read_bytes()
+    assert (out / "skill.csv").read_bytes() == (COMMITTED / "hindcast" / "skill.csv").read_bytes()
