@@ -25,6 +25,8 @@ examples:
   alignsim experiment june_war_vs_baseline --out results/war
   alignsim landscape examples/landscape_syria_2016.toml
   alignsim validate                               stylized facts of the 2024-2025 case
+  alignsim calibrate hindcast_2005 --out results/calib   weights estimated from UN votes, 2005-2015
+  alignsim hindcast hindcast_2005                 the calibrated 2005-2019 hindcast, scored
   alignsim dashboard june_war_pivot               the interactive page on http://127.0.0.1:8765/
 
 A SCENARIO is a path to a .toml file, or the name of one in ./scenarios (or --dir) or of a
@@ -52,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     # the order here is the order `alignsim --help` lists the commands in
+    from sim.apps.calibrate import add_calibrate_parser, add_hindcast_parser
     from sim.apps.experiment import add_experiment_parser
     for add in (_add_run, _add_list, _add_show, _add_plot, _add_landscape, add_experiment_parser, _add_report,
-                _add_dashboard, _add_validate):
+                _add_dashboard, _add_validate, add_calibrate_parser, add_hindcast_parser):
         add(sub)
     return p
 
@@ -279,13 +282,24 @@ def cmd_experiment(args) -> int:
                            formats=args.formats)
 
 
+def cmd_calibrate(args) -> int:
+    from sim.apps.calibrate import calibrate_main
+    return calibrate_main(args)
+
+
+def cmd_hindcast(args) -> int:
+    from sim.apps.calibrate import hindcast_main
+    return hindcast_main(args)
+
+
 def cmd_report(args) -> int:
     from sim.report.html import report_main
     return report_main(args.folder)
 
 
 COMMANDS = {"dashboard": cmd_dashboard, "experiment": cmd_experiment, "report": cmd_report, "validate": cmd_validate,
-            "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape}
+            "run": cmd_run, "list": cmd_list, "show": cmd_show, "plot": cmd_plot, "landscape": cmd_landscape,
+            "calibrate": cmd_calibrate, "hindcast": cmd_hindcast}
 
 
 def main(argv=None) -> int:

@@ -196,7 +196,17 @@ def apply_overrides(data: dict, overrides, file="--set") -> dict:
 
 
 def chain_root(path) -> Path:
-    """The file at the end of the `extends` chain (already checked by resolve_file)."""
+    """The file at the end of the `extends` chain (already checked by resolve_file), not counting
+    files that give only [dynamics], such as a calibration's calibrated.toml: weights change the
+    mechanisms, not the scenario whose start is the reference (docs/MODEL.md, A3)."""
     path = Path(path).resolve()
     parent = read_toml(path).get("extends")
-    return path if parent is None else chain_root(path.parent / parent)
+    if parent is None:
+        return path
+    root = chain_root(path.parent / parent)
+    return path if weights_only(root) else root
+
+
+def weights_only(path) -> bool:
+    """Whether a file gives nothing but [dynamics] (and perhaps `extends`)."""
+    return set(read_toml(path)) <= {"dynamics", "extends"}
