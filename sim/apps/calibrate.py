@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim.calibration.data import DEFAULT_DATA
+from sim.core.paths import UNGA_AGREEMENT as DEFAULT_DATA
 
 CALIBRATE_HELP = """\
 Estimate dynamics weights (and inputs the file gives as distributions, e.g. the size of a change of
@@ -105,11 +105,11 @@ class Progress:
 def calibrate_main(args) -> int:
     """`alignsim calibrate`."""
     from sim import scenario
-    from sim.apps.cli import find_scenario
+    from sim.apps.catalog import find
     from sim.calibration.calibrate import Options, calibrate
     for name in ("particles", "replicates", "moves"):
         _positive(name, getattr(args, name), 2 if name != "moves" else 1)
-    scen = scenario.load(find_scenario(args.scenario, args.dir))
+    scen = scenario.load(find(args.scenario, "scenarios", args.dir))
     out = args.resume or args.out or Path("results") / f"{scen.name}_calibration"
     keys = tuple(k.strip() for k in args.parameters.split(",") if k.strip()) if args.parameters else None
     opts = Options(data=args.data, until=args.until, keys=keys, particles=args.particles,
@@ -135,11 +135,11 @@ def calibrate_main(args) -> int:
 def hindcast_main(args) -> int:
     """`alignsim hindcast`."""
     from sim import scenario
-    from sim.apps.cli import find_scenario
+    from sim.apps.catalog import find
     from sim.calibration.forecast import hindcast
     _positive("runs", args.runs, 2)
     t0 = time.perf_counter()
-    scen = scenario.load(find_scenario(args.scenario, args.dir))
+    scen = scenario.load(find(args.scenario, "scenarios", args.dir))
     calibration = args.calibration or Path("data/calibration") / scen.name
     out = args.out or Path("results") / f"{scen.name}_hindcast"
     man = hindcast(scen, calibration, out, runs=args.runs, seed=args.seed, data=args.data, overwrite=args.overwrite)

@@ -14,9 +14,10 @@ import numpy as np
 
 from sim.analysis import measurement
 from sim.core.errors import ScenarioError
+from sim.core.paths import UNGA_AGREEMENT
 
 REQUIRED = ("year", "a", "b", "votes", "agreement_index")
-DEFAULT_DATA = Path("data/reference/unga_dyadic_agreement_1991_2015.csv")
+DEFAULT_DATA = UNGA_AGREEMENT
 
 
 @dataclass(frozen=True)

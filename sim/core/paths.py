@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 KINDS = ("scenarios", "experiments")
+# UN General Assembly agreement by pair and year, 1991-2015 (data/reference/README.md); relative to
+# the working directory, as it ships with the repository, not with the package
+UNGA_AGREEMENT = Path("data/reference/unga_dyadic_agreement_1991_2015.csv")
 
 
 def builtin_dir(kind: str) -> Path | None:
