@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import assert_same_results
 from sim.engine import executor as ex
 from sim import scenario
 from sim.apps.cli import main
@@ -22,18 +23,11 @@ BASE = ["run", "june_war_pivot", "--runs", str(RUNS), "--steps", str(STEPS), "--
         "--no-figures"]
 
 
-def arrays(folder: Path) -> dict:
-    with np.load(folder / "ensemble.npz") as z:
-        return {k: z[k] for k in z.files}
+TABLES = ("quantiles.csv", "final.csv", "events.csv", "coalitions.csv", "balance.csv")
 
 
 def assert_identical(a: Path, b: Path) -> None:
-    x, y = arrays(a), arrays(b)
-    assert x.keys() == y.keys()
-    for k in x:
-        assert np.array_equal(x[k], y[k]), k
-    for table in ("quantiles.csv", "final.csv", "events.csv", "coalitions.csv", "balance.csv"):
-        assert (a / table).read_bytes() == (b / table).read_bytes(), table
+    assert_same_results(a, b, TABLES)
 
 
 @pytest.fixture(scope="module")

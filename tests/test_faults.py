@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import assert_same_results, folder_arrays
 from sim.apps.cli import main
 from sim.engine import checks
 from sim.engine.lock import LOCK_NAME, hold
@@ -29,18 +30,8 @@ BASE = ["run", "june_war_pivot", "--runs", str(RUNS), "--steps", str(STEPS), "--
 TABLES = ("quantiles.csv", "final.csv", "events.csv", "coalitions.csv", "balance.csv", "summary.npz")
 
 
-def arrays(folder: Path) -> dict:
-    with np.load(folder / "ensemble.npz") as z:
-        return {k: z[k] for k in z.files}
-
-
 def assert_identical(a: Path, b: Path) -> None:
-    x, y = arrays(a), arrays(b)
-    assert x.keys() == y.keys()
-    for k in x:
-        assert np.array_equal(x[k], y[k]), k
-    for table in TABLES:
-        assert (a / table).read_bytes() == (b / table).read_bytes(), table
+    assert_same_results(a, b, TABLES)
 
 
 def one_line(capsys, rc, *needles) -> str:
@@ -146,7 +137,7 @@ def test_concurrent_overwrites_never_mix_seeds(tmp_path, capsys):
     from sim import scenario
     from sim.engine.ensemble import run_ensemble
     want = run_ensemble(scenario.load("scenarios/june_war_pivot.toml"), RUNS, man["seed"], steps=STEPS).alignment
-    got = arrays(out)
+    got = folder_arrays(out)
     assert int(got["seed"]) == man["seed"] and np.array_equal(got["alignment"], want)
 
 
