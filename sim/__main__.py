@@ -1,5 +1,3 @@
-import sys
+from sim.apps.cli import entry
 
-from sim.apps.cli import main
-
-sys.exit(main())
+entry()

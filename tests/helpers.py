@@ -210,3 +210,17 @@ def same_coalition_probability(e, a: str, b: str, step, coalitions=None):
     return co._proportion(k, sides.shape[0])
 
 
+def folder_arrays(folder) -> dict:
+    """The arrays of a result folder's ensemble.npz, by name."""
+    with np.load(Path(folder) / "ensemble.npz") as z:
+        return {k: z[k] for k in z.files}
+
+
+def assert_same_results(a, b, tables) -> None:
+    """Two result folders hold the same arrays, bit for bit, and byte-identical `tables`."""
+    x, y = folder_arrays(a), folder_arrays(b)
+    assert x.keys() == y.keys()
+    for k in x:
+        assert np.array_equal(x[k], y[k]), k
+    for table in tables:
+        assert (Path(a) / table).read_bytes() == (Path(b) / table).read_bytes(), table

@@ -84,10 +84,11 @@ def test_no_traceback_from_the_console(tmp_path):
 def test_failed_run_keeps_existing_results(capsys, tmp_path):
     out = tmp_path / "res"
     out.mkdir()
-    (out / "manifest.json").write_text('{"keep": true}')
+    earlier = '{"complete": true, "versions": {"alignsim": "0.1.0"}, "files": []}'
+    (out / "manifest.json").write_text(earlier)
     _fails(capsys, ["run", PIVOT, "--quiet", "--out", str(out), "--overwrite", "--set", "actors.iran.resolve=7"],
            "actors.iran.resolve")
-    assert (out / "manifest.json").read_text() == '{"keep": true}'
+    assert (out / "manifest.json").read_text() == earlier
     # and without --overwrite an existing result folder is refused
     _fails(capsys, ["run", PIVOT, "--quiet", "--out", str(out)], "already holds results")
 

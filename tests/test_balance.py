@@ -260,3 +260,16 @@ def test_polarization_is_the_eigenvalue_share():
     unit[..., np.arange(6), np.arange(6)] = 1.0
     vals = np.linalg.eigvalsh(unit)
     np.testing.assert_allclose(bal.polarization(a), vals[..., -1] / np.abs(vals).sum(axis=-1), rtol=1e-12)
+
+
+def test_metrics_of_mutual_alignment_skip_checks_without_changing_a_bit():
+    """The per-run analysis passes propensity_of's exactly symmetric, zero-diagonal matrices and
+    skips validation; the numbers are those of the validated path, bit for bit."""
+    from sim.analysis.coalitions import propensity_of
+    rng = np.random.default_rng(5)
+    directed = rng.uniform(-1, 1, size=(40, 7, 5, 5)).astype(np.float32)
+    p = propensity_of(directed)
+    checked, trusted = bal.metrics(p), bal.metrics(p, mutual=True)
+    assert checked.keys() == trusted.keys()
+    for k in checked:
+        np.testing.assert_array_equal(checked[k], trusted[k], err_msg=k)

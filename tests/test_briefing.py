@@ -38,7 +38,7 @@ def _report(folder) -> str:
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory):
     out = tmp_path_factory.mktemp("brief") / "exp"
-    assert main(["experiment", "experiments/june_war_attribution.toml", "--runs", str(RUNS), "--out", str(out),
+    assert main(["experiment", "experiments/june_war_attribution.toml", "--scale", str(RUNS / 1000), "--out", str(out),
                  "--quiet"]) == 0
     return out
 

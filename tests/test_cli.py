@@ -35,7 +35,8 @@ def npz_arrays(folder):
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     out = tmp_path_factory.mktemp("pivot") / "run"
-    rc = main(["run", str(PIVOT), "--runs", str(RUNS), "--out", str(out), "--quiet"])
+    rc = main(["run", str(PIVOT), "--runs", str(RUNS), "--out", str(out), "--quiet", "--formats", "png,svg",
+               "--all-figures"])
     assert rc == 0
     return out
 
@@ -172,8 +173,9 @@ def test_list_prints_every_scenario(capsys):
     assert rc == 0
     stems = sorted(p.stem for p in SCENARIOS.glob("*.toml"))
     assert stems and {"baseline_2024", "june_war_pivot"} <= set(stems)
-    lines = out.strip().splitlines()
-    assert [ln.split()[0] for ln in lines] == stems
+    section = out.split("experiments (", 1)[0].strip().splitlines()[1:]
+    assert [ln.split()[0] for ln in section] == stems
+    assert all(ln.split()[1] == "built-in" for ln in section)    # --dir is the built-in folder itself
     assert "invalid" not in out
 
 
@@ -196,7 +198,7 @@ def test_show_by_name_with_dir(capsys):
 def test_show_keys(capsys):
     rc, out, err = cli(capsys, "show", PIVOT, "--keys")
     assert rc == 0
-    keys = out.split()
+    keys = [ln.split()[0] for ln in out.splitlines()[2:]]
     assert "actors.china.resolve" in keys
     assert "dynamics.inertia" in keys            # defaults are listed too
     assert "shocks.june_war.intensity" in keys

@@ -98,9 +98,11 @@ def _error_line(capsys, argv):
 
 def test_other_actors_or_months_or_folders_are_refused_in_one_line(folders, capsys, tmp_path):
     other = _run(tmp_path / "wide", "wider_region_2024", 5, 2, "--steps", "2")
+    capsys.readouterr()                  # what the run printed
     err = _error_line(capsys, ["compare", str(folders["base"]), str(other), "--out", str(tmp_path / "x")])
     assert "same actors" in err and str(other) in err
     short = _run(tmp_path / "short", "june_war_pivot", 5, 4, "--steps", "12")
+    capsys.readouterr()                  # what the runs printed
     err = _error_line(capsys, ["compare", str(folders["base"]), str(short), "--out", str(tmp_path / "y")])
     assert "same months" in err and "2024-01 to 2028-01" in err
     assert "not a result folder" in _error_line(capsys, ["compare", str(tmp_path), str(short)])

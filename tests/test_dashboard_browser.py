@@ -245,3 +245,41 @@ def test_page_slider_export_and_single_run(server, browser, tmp_path):
     finally:
         ctx.close()
     assert not outside, f"the page requested outside addresses: {outside[:5]}"
+
+
+HOSTILE = '"><img src=x onerror="window.__alignsim_xss = 1"><b>'
+
+
+def test_hostile_names_and_ids_never_run_in_the_page(server, browser):
+    """Issue 16: an actor id of the form x"><img onerror=...> used to reach a data-pair attribute
+    unescaped and run. Ids are now refused when the file is read (the page lists that file as
+    broken), and display names and titles, which are free text, are shown as text."""
+    import json
+    folder, text = server["folder"], json.dumps   # a JSON string is a TOML basic string
+    (folder / "hostile_names.toml").write_text(
+        f'extends = "june_war_pivot.toml"\n[scenario]\nname = "hostile_names"\ntitle = {text("T " + HOSTILE)}\n'
+        f'[actors.iran]\nname = {text("Iran " + HOSTILE)}\n[actors.china]\nname = {text("China " + HOSTILE)}\n')
+    (folder / "hostile_id.toml").write_text(
+        f'extends = "june_war_pivot.toml"\n[actors.{text("x" + HOSTILE)}]\n'
+        "military = 1\neconomic = 1\nsanctions_risk_tolerance = 0.5\nresolve = 0.5\nreliability = 0.5\n")
+    ctx = browser.new_context(viewport={"width": 1500, "height": 1300})
+    ctx.add_init_script("window.__alignsim_xss = 0")
+    page = ctx.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(server["url"])
+        page.click(".alignsim-scenario", timeout=60_000)
+        page.click("text=hostile_names \u2014 T")
+        page.wait_for_function("() => { const e = document.querySelector('.alignsim-summary');"
+                               " return window.__alignsim_xss !== 0 || (e && e.innerText.includes('onerror')); }",
+                               timeout=30_000)
+        assert f"Iran {HOSTILE}" in page.inner_text(".alignsim-summary")   # shown as text
+        page.click("text=could not be loaded")                              # the broken files, with why
+        page.wait_for_selector("text=hostile_id", timeout=10_000)
+        assert "not a valid actor id" in page.inner_text("body")
+        assert page.locator("img[src='x']").count() == 0
+        assert page.evaluate("window.__alignsim_xss") == 0 and not dialogs
+        _shot(page, "5-hostile-names")
+    finally:
+        ctx.close()

@@ -129,3 +129,46 @@ def test_events_csv_names_authors_how_and_what_triggered_them(tmp_path):
     china = [r for r in decided if r["author"] == "china" and r["shock"].endswith("_china_iran")]
     assert china and all(r["type"].startswith("support:") for r in china)
     assert not any(r["shock"] in ("sco_tianjin", "oil_for_arms") for r in rows)
+
+
+STRIKE = """
+[decisions.b_strikes]
+type = "strike"
+author = "b"
+target = "a"
+propensity = 5.0
+intensity = 0.5
+duration = 1
+"""
+
+
+def test_a_decided_act_lasts_its_duration_and_a_closer_does_not_press_itself(tmp_path):
+    """The month a closure is taken is its first of the declared two; the trade its author cuts for
+    itself is need, but pressure from no one (least of all from itself)."""
+    from sim.engine.ensemble import simulate
+    from sim.model.compile import compile as compile_scenario
+    keen = _scen(tmp_path, SQUEEZE, DECIDE_CLOSE.format(propensity=5.0), name="keen.toml")
+    a, b = ix(keen, "a", "b")
+    k = simulate(compile_scenario(keen, 1, np.arange(1)), record=("decided", "decided_left", "pressure", "need"))
+    t = int(np.flatnonzero(k["decided"][0, :, 0] > 0)[0])
+    assert k["decided_left"][0, t, 0] == 1.0 and k["decided_left"][0, t + 1, 0] == 0.0
+    np.testing.assert_array_equal(k["pressure"][0, :, a, a], 0.0)
+    assert k["pressure"][0, t, b, a] > 0 and k["need"][0, t, a] > 0
+
+
+def test_strikes_decided_against_a_closer_reopen_its_closure(tmp_path):
+    """b, whose trade runs through the strait, strikes a once a closes it; from the month after the
+    strike, the closure is held at less than its declared intensity."""
+    from sim.engine.ensemble import simulate
+    from sim.model.compile import compile as compile_scenario
+    alone = _scen(tmp_path, SQUEEZE, DECIDE_CLOSE.format(propensity=5.0), name="alone.toml")
+    struck = _scen(tmp_path, SQUEEZE, DECIDE_CLOSE.format(propensity=5.0) + STRIKE, name="struck.toml")
+    record = ("decided",)
+    x = simulate(compile_scenario(alone, 1, np.arange(1)), record=record)["decided"][0]
+    y = simulate(compile_scenario(struck, 1, np.arange(1)), record=record)["decided"][0]
+    closed = np.flatnonzero(x[:, 0] > 0)
+    assert closed.size and np.all(x[closed, 0] == pytest.approx(0.8))
+    hit = np.flatnonzero(y[:, 1] > 0)
+    assert hit.size, "b never struck"
+    after = [t for t in range(hit[0] + 1, y.shape[0]) if y[t, 0] > 0]
+    assert after and all(y[t, 0] < 0.8 - 1e-6 for t in after[:1]), (y[:, 0], y[:, 1])

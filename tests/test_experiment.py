@@ -164,7 +164,7 @@ def toy(tmp_path_factory):
     folder = tmp_path_factory.mktemp("toy")
     path = make_toy(folder)
     out = folder / "out"
-    assert experiment_main(path, out, quiet=True) == 0
+    assert experiment_main(path, out, quiet=True, formats=("png", "svg")) == 0
     return path, out
 
 
@@ -288,7 +288,7 @@ def test_plot_experiment_redraws_identical_figures(toy):
     before = {p.name: p.read_bytes() for p in figs}
     for p in figs:
         p.unlink()
-    paths = plot_experiment(out)
+    paths = plot_experiment(out, ("png", "svg"))
     assert sorted(p.name for p in paths) == sorted(before)
     for p in paths:
         assert p.read_bytes() == before[p.name], f"{p.name} differs after redrawing"

@@ -70,3 +70,21 @@ def test_a_row_is_the_paired_difference_against_the_pivot(flagships):
     i, j = ck.index(pivot, "iran", "china")
     d = base.alignment[:, -1, i, j].astype(float) - pivot.alignment[:, -1, i, j].astype(float)
     assert res.estimate == pytest.approx(d.mean()) and res.low < res.estimate < res.high
+
+
+def test_a_trade_row_measures_total_trade_with_the_world():
+    """The trade measure adds the actor's trade with every modelled actor and with the world; an
+    Iran-authored Hormuz closure cuts Iran's in force (2025-09) and the row says so."""
+    from sim import scenario
+    scen_dir = validate.SCENARIOS
+    row = next(r for r in cf.ROWS if r.measure == "trade")
+    closed = cf._ensemble(scenario.load(scen_dir / f"{row.scenario}.toml"), 24, 7)
+    pivot = cf._ensemble(scenario.load(scen_dir / f"{row.against}.toml"), 24, 7)
+    t = [pivot.scenario.date(s) for s in range(pivot.steps + 1)].index(row.date)
+    i = ck.index(pivot, "iran")[0]
+    by_hand = (pivot.arrays["trade"][:, t, i, :].astype(float).sum(axis=1)
+               + pivot.arrays["trade_row"][:, t, i].astype(float))
+    assert np.allclose(cf.total_trade(pivot, i, t), by_hand)
+    assert by_hand.min() > 10          # Iran trades some US$ 100 bn a year; not a zero array
+    res = cf.measure(row, closed, pivot, t)
+    assert res.passed and res.high < -1.0, res   # US$ bn/yr: a closure of the strait is no rounding error

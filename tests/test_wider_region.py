@@ -1,6 +1,6 @@
 """The twelve-actor wider region (issue 12, point 4): the files load and run, the baseline is at rest,
 the flows add up, the corridors behave as their data say, and the relations follow from the UN voting
-data through the mapping docs/wider_region.md states, with every adjustment listed there."""
+data through the mapping docs/MODEL.md (section 5.2) states, with every adjustment listed there."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ FIVE = TWELVE[:5]
 QUIET = ["dynamics.noise=0", "shocks.background_clash.hazard=0", "shocks.kashmir_clash.hazard=0"]
 UNGA = ROOT / "data" / "reference" / "unga_agreement_2011_2015_wider_region.csv"
 SHARED_UNGA = ROOT.parent / "shared" / "reference" / "unga" / "unga_dyadic_agreement_1991_2015.csv"
-DOC = ROOT / "docs" / "wider_region.md"
+DOC = ROOT / "docs" / "MODEL.md"
 E3 = ("uk", "france", "germany")
 
 
@@ -188,7 +188,7 @@ def _mapped(rows):
 
 
 def _doc_tables():
-    """Pairs in docs/wider_region.md's two tables: {pair: (unga, a->b, b->a)}."""
+    """Pairs in docs/MODEL.md (section 5.2)'s two tables: {pair: (unga, a->b, b->a)}."""
     text = DOC.read_text()
     out = {}
     cell = r"\s*([^|]*?)\s*"

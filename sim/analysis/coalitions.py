@@ -73,11 +73,14 @@ def propensity_of(alignment: np.ndarray) -> np.ndarray:
 
 
 def sizes_of(military: np.ndarray) -> np.ndarray:
-    """Military capability shares (..., n), each row summing to 1."""
+    """Military capability shares (..., n), each row summing to 1, or all 0 where no actor has
+    any capability. Scenarios may give an actor no military capability: its size is 0, so it
+    weighs nothing in the energy (and sits with actor 0, as ties go to the lowest code)."""
     m = military.astype(np.float64)
-    if np.any(m <= 0):
-        raise ValueError("military capability must be positive to serve as landscape size")
-    return m / m.sum(axis=-1, keepdims=True)
+    if np.any(m < 0) or not np.isfinite(m).all():
+        raise ValueError("military capability must be finite and >= 0 to serve as landscape size")
+    total = m.sum(axis=-1, keepdims=True)
+    return np.divide(m, total, out=np.zeros_like(m), where=total > 0)
 
 
 def propensity(e, steps=None) -> np.ndarray:
@@ -96,7 +99,7 @@ def sizes(e, steps=None) -> np.ndarray:
 def global_minima(sz, prop, *, max_actors: int = EXACT_MAX_ACTORS, block: int | None = None):
     """Lowest-energy configuration code and energy for every matrix.
 
-    sz (..., n) positive sizes, prop (..., n, n) symmetric propensities. Returns
+    sz (..., n) sizes >= 0, prop (..., n, n) symmetric propensities. Returns
     (codes (...) int64, energies (...) float64) with landscape.py's coding (actor 0 on
     side 0; bit k is actor k+1's side) and its energy over unordered pairs. Ties go to the
     lowest code, as a brute-force argmin over landscape.enumerate_configurations would.

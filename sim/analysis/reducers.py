@@ -29,5 +29,5 @@ def coalitions_and_balance(arrays: dict[str, np.ndarray], report_steps) -> dict[
     steps = np.asarray(report_steps, dtype=int)
     codes, _ = global_minima(sizes_of(arrays["military"][:, steps]), propensity_of(arrays["alignment"][:, steps]))
     with np.errstate(invalid="ignore"):
-        m = balance.metrics(propensity_of(arrays["alignment"]))
+        m = balance.metrics(propensity_of(arrays["alignment"]), mutual=True)
     return {"codes": codes, "balance": np.stack([m[k] for k in METRICS], axis=-1)}

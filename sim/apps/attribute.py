@@ -18,7 +18,7 @@ DESCRIPTION = textwrap.dedent("""\
     the file SCENARIO extends) into contributions, with 95% intervals, and write into --out:
       attribution.csv            factor,kind,contribution,lo,hi,share at --at; a last row `total`
       attribution_over_time.csv  the same at every month
-      figures/                   the waterfall at --at and the contributions over time (PNG, SVG)
+      figures/                   the waterfall at --at and the contributions over time (PNG)
       manifest.json              what was compared, how, the seed and the versions
     By factor (default), each factor is an element that differs: a shock added, removed or changed,
     a corridor, one actor's parameters, one actor's row of a pair table, the dynamics weights. Every
@@ -31,7 +31,7 @@ DESCRIPTION = textwrap.dedent("""\
 
 def add_parser(sub) -> None:
     """Register `alignsim attribute` on the command line's subparsers."""
-    from sim.apps.cli import _positive
+    from sim.apps.options import positive as _positive
     p = sub.add_parser("attribute", help="why an outcome differs between two scenarios: Shapley attribution "
                        "to events and parameter groups, or to the model's mechanisms",
                        formatter_class=argparse.RawDescriptionHelpFormatter, description=DESCRIPTION)
@@ -56,11 +56,11 @@ def add_parser(sub) -> None:
 def load_pair(args):
     """The scenario and its reference, from the command line."""
     from sim import scenario
-    from sim.apps.cli import find_scenario
-    path = find_scenario(args.scenario, args.dir)
+    from sim.apps.catalog import find
+    path = find(args.scenario, "scenarios", args.dir)
     scen = scenario.load(path)
     if args.against is not None:
-        return scen, scenario.load(find_scenario(args.against, args.dir))
+        return scen, scenario.load(find(args.against, "scenarios", args.dir))
     parent = scenario.read_toml(path).get("extends")
     if not isinstance(parent, str):
         raise ScenarioError(path, "extends", "(none)", "this scenario extends no file; name the reference with --against")
@@ -141,17 +141,3 @@ def summary_lines(folder: Path) -> list[str]:
             lines.append(f"  {float(r['contribution']):+.3f} ({float(r['lo']):+.3f} to {float(r['hi']):+.3f}) "
                          f"{share}  {label}" + ("" if r["kind"] in ("total", "interaction", "channel") else f" ({r['kind']})"))
     return lines
-
-
-def redraw(folder: Path) -> list[Path] | None:
-    """`alignsim plot DIR` for the folders of `alignsim attribute`: their figures redrawn from the
-    saved tables; None for any other folder."""
-    import json
-    try:
-        kind = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("kind")
-    except (OSError, ValueError):
-        return None
-    if kind == "attribution":
-        from sim.figures.attribution import draw_attribution
-        return draw_attribution(folder)
-    return None

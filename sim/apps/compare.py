@@ -16,7 +16,7 @@ Compare two result folders of `alignsim run` (the same actors and months) and wr
                          alignment at the horizon under A and under B, with 95% Wilson intervals, and
                          B minus A with Newcombe's 95% interval
   compare_over_time.csv  per pair and month: mean difference, its 95% interval, per-run quantiles
-  figures/               compare_difference: B minus A for the key pairs over time (PNG, SVG)
+  figures/               compare_difference: B minus A for the key pairs over time (PNG)
   manifest.json          both folders, the pairing and why
 When both folders were run with the same seed and kept every run, run r of each drew the same random
 numbers, and the comparison is paired run by run (narrower intervals); otherwise it is unpaired."""
@@ -75,16 +75,3 @@ def summary_lines(out: Path, man: dict) -> list[str]:
                          f"{show(r['b']):>14}   {diff(r['difference'])} [{diff(r['diff_low'])}, "
                          f"{diff(r['diff_high'])}]")
     return lines
-
-
-def redraw(folder: Path) -> list[Path] | None:
-    """`alignsim plot DIR` for comparison folders; None for any other folder."""
-    import json
-    try:
-        kind = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("kind")
-    except (OSError, ValueError):
-        return None
-    if kind == "folder_comparison":
-        from sim.figures.folder_compare import draw_comparison
-        return draw_comparison(folder)
-    return None

@@ -25,6 +25,8 @@ class Row:
     direction: str                # "up", "down" or "not up"
     reason: str
     date: str = "2028-01"
+    against: str = "june_war_pivot"   # the paired reference scenario
+    measure: str = "alignment"        # "alignment": directed A[from, to]; "trade": pair[0]'s total trade
 
 
 ROWS = (
@@ -43,6 +45,27 @@ ROWS = (
     Row("malacca_disruption", (), "a Malacca disruption", ("china", "iran"), "up",
         "China loses its westward sea trade; Iran's rail-borne trade weighs more in what China has left, "
         "and the standoff with the US raises the threat China shares with Iran"),
+    # issue 12: closures with authors, and Malacca on its own (written before measuring)
+    Row("hormuz_closure", (), "an Iran-authored Hormuz closure", ("china", "iran"), "down",
+        "China loses its oil and trade through the strait and holds Iran, the closer, responsible: its threat "
+        "perception of Iran rises and the pressure it suffers is Iran's", date="2026-01"),
+    Row("hormuz_closure", (), "an Iran-authored Hormuz closure", ("us", "iran"), "down",
+        "the US loses trade through the strait too, and the closure is Iran's act against it", date="2026-01"),
+    Row("hormuz_closure", (), "an Iran-authored Hormuz closure", ("iran", "iran"), "down",
+        "Iran's own exports pass the strait: closing it cuts Iran's trade (all of it, with the world too), "
+        "measured while every drawn closure is in force", date="2025-09", measure="trade"),
+    Row("malacca_closure", (), "a Malacca closure alone", ("china", "iran"), "up",
+        "with no standoff bundled in: China loses its westward sea trade; Iran's rail-borne trade weighs more "
+        "in what China has left"),
+    Row("wider_region_hormuz_closure", (), "Iran closes Hormuz, wider region", ("saudi_arabia", "iran"), "down",
+        "the Gulf producers' exports pass the strait: they lose trade, and hold Iran responsible",
+        date="2026-01", against="wider_region_june_war"),
+    Row("wider_region_hormuz_closure", (), "Iran closes Hormuz, wider region", ("qatar", "iran"), "down",
+        "Qatar's LNG has no bypass: it loses the most, and holds Iran responsible despite their ties",
+        date="2026-01", against="wider_region_june_war"),
+    Row("wider_region_hormuz_closure", (), "Iran closes Hormuz, wider region", ("uae", "iran"), "down",
+        "the UAE keeps part of its exports through its east-coast port; it loses the rest",
+        date="2026-01", against="wider_region_june_war"),
     Row("june_war_pivot", ("shocks.maximum_pressure.enabled=false",), "no maximum pressure (pivot without it)",
         ("iran", "china"), "down",
         "without the campaign the world trades more with Iran, so China weighs less in its trade and "
@@ -70,14 +93,24 @@ def judge(direction: str, low: float, high: float, estimate: float) -> bool:
     return estimate <= NOT_UP_MAX
 
 
-def measure(row: Row, ensemble, pivot, step: int) -> Result:
-    """The row's paired difference (scenario minus pivot) of directed alignment at `step`."""
-    ids = list(pivot.scenario.actor_ids)
+def measure(row: Row, ensemble, reference, step: int) -> Result:
+    """The row's paired difference (scenario minus reference) at `step`: directed alignment, or
+    for measure "trade" the first actor's total trade (with the modelled actors and the world)."""
+    ids = list(reference.scenario.actor_ids)
     i, j = ids.index(row.pair[0]), ids.index(row.pair[1])
-    d = ensemble.alignment[:, step, i, j].astype(float) - pivot.alignment[:, step, i, j].astype(float)
+    if row.measure == "trade":
+        d = total_trade(ensemble, i, step) - total_trade(reference, i, step)
+    else:
+        d = ensemble.alignment[:, step, i, j].astype(float) - reference.alignment[:, step, i, j].astype(float)
     diff = mean_difference(d)
     return Result(row, diff.estimate, diff.low, diff.high, diff.n, judge(row.direction, diff.low, diff.high,
                                                                          diff.estimate))
+
+
+def total_trade(ensemble, i: int, step: int):
+    """Actor i's delivered trade at `step` per run, US$ bn/yr: with every modelled actor and the world."""
+    a = ensemble.arrays
+    return a["trade"][:, step, i, :].astype(float).sum(axis=1) + a["trade_row"][:, step, i].astype(float)
 
 
 def table_lines(results: list[Result]) -> list[str]:
@@ -85,22 +118,38 @@ def table_lines(results: list[Result]) -> list[str]:
     out = []
     for res in results:
         r = res.row
-        out.append(f"{'PASS' if res.passed else 'FAIL'}  {r.label}: {r.pair[0]}->{r.pair[1]} {r.direction} "
+        what = f"{r.pair[0]}'s trade" if r.measure == "trade" else f"{r.pair[0]}->{r.pair[1]}"
+        vs = "" if r.against == "june_war_pivot" else f" (against {r.against})"
+        out.append(f"{'PASS' if res.passed else 'FAIL'}  {r.label}{vs}: {what} {r.direction} "
                    f"at {r.date}: {res.estimate:+.4f} [{res.low:+.4f}, {res.high:+.4f}]")
     return out
 
 
-def run_rows(scenarios_dir, pivot, runs: int, seed: int, rows=ROWS) -> list[Result]:
-    """Measure every row against the pivot ensemble (same seed and runs)."""
+def _ensemble(scen, runs: int, seed: int):
+    """The scenario's ensemble with the arrays the rows read (trade with the world included)."""
+    import numpy as np
+
+    from sim.engine.ensemble import Ensemble, simulate
+    from sim.model.compile import compile
+    c = compile(scen, seed, np.arange(runs), scen.steps)
+    arrays = simulate(c, record=("alignment", "trade", "trade_row"))
+    return Ensemble(scen, seed, runs, scen.steps, arrays, [])
+
+
+def run_rows(scenarios_dir, runs: int, seed: int, rows=ROWS) -> list[Result]:
+    """Measure every row against its reference ensemble (the pivot's, or another's; same seed and runs)."""
     from sim import scenario
-    from sim.engine.ensemble import run_ensemble
     cache: dict = {}
+
+    def get(name, overrides=()):
+        if (name, overrides) not in cache:
+            cache[(name, overrides)] = _ensemble(scenario.load(scenarios_dir / f"{name}.toml", list(overrides)),
+                                                 runs, seed)
+        return cache[(name, overrides)]
+
     results = []
     for row in rows:
-        key = (row.scenario, row.overrides)
-        if key not in cache:
-            cache[key] = run_ensemble(scenario.load(scenarios_dir / f"{row.scenario}.toml", list(row.overrides)),
-                                      runs=runs, seed=seed)
-        dates = [pivot.scenario.date(t) for t in range(pivot.steps + 1)]
-        results.append(measure(row, cache[key], pivot, dates.index(row.date)))
+        reference = get(row.against)
+        dates = [reference.scenario.date(t) for t in range(reference.steps + 1)]
+        results.append(measure(row, get(row.scenario, row.overrides), reference, dates.index(row.date)))
     return results

@@ -13,38 +13,64 @@ import csv
 import sys
 from pathlib import Path
 
-from sim.experiments.main import prepare_folder, run
-from sim.experiments.spec import Experiment, load
+from typing import TYPE_CHECKING
+
+from sim.apps.options import formats as parse_formats, positive
+from sim.core.numbers import decimals_for, percent
+
+if TYPE_CHECKING:   # the experiments package imports scipy; `alignsim --help` builds this parser without it
+    from sim.experiments.spec import Experiment
 
 
 def add_experiment_parser(sub) -> None:
     """Register `alignsim experiment` on an argparse subparsers object."""
     e = sub.add_parser("experiment", help="run an experiment file: comparisons, sweeps, sensitivity, discovery",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Run the analyses of an experiment file (experiments/*.toml) and write, into --out:\n"
-                                   "  manifest.json  outcomes.csv  compare.csv  sweep.csv  sobol.csv  prim.csv\n"
-                                   "  rules.txt  samples.npz  figures/ (PNG and SVG)\n"
+                       description="Run the analyses of an experiment file and write, into --out:\n"
+                                   "  manifest.json  outcomes.csv  samples.npz  figures/ (PNG; --formats)\n"
+                                   "  and per analysis: compare.csv, sweep.csv, sobol.csv, prim.csv, rules.txt\n"
+                                   "Before starting it prints the total runs and an estimate of time and memory,\n"
+                                   "and refuses an experiment this machine cannot hold.\n"
                                    "`alignsim plot DIR` redraws the figures; `alignsim report DIR` writes report.html.")
-    e.add_argument("file", type=Path, metavar="FILE.toml")
+    e.add_argument("file", metavar="FILE", help="an experiment file, or the name of a built-in one "
+                   "(`alignsim list` shows them)")
     e.add_argument("--out", type=Path, default=None, help="result folder (default results/NAME)")
-    e.add_argument("--overwrite", action="store_true", help="replace an existing result folder")
-    e.add_argument("--runs", type=int, default=None, help="runs per scenario or point (default: the file's)")
-    e.add_argument("--workers", type=int, default=None, help="worker processes (default: in process for small "
+    e.add_argument("--overwrite", action="store_true",
+                   help="replace the results in --out (only the files its manifest lists are removed)")
+    e.add_argument("--scale", type=positive(float), default=1.0, metavar="X",
+                   help="multiply every analysis's own runs (per scenario or per point) by X, e.g. 0.1 for a "
+                        "quick look or 4 for narrower intervals (default 1: the file's runs)")
+    e.add_argument("--formats", type=parse_formats, default=("png",), metavar="LIST",
+                   help="figure files, comma-separated from png, svg, pdf (default png)")
+    e.add_argument("--workers", type=positive(int), default=None,
+                   help="worker processes (default: in process for small "
                    "experiments, all cores for large ones)")
     e.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False, runs: int | None = None,
-                    workers: int | None = None, backend: str = "auto") -> int:
-    """`alignsim experiment FILE [--out DIR] [--overwrite] [--quiet] [--runs N] [--workers N]`.
+def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False, scale: float = 1.0,
+                    workers: int | None = None, backend: str = "auto", formats=("png",)) -> int:
+    """`alignsim experiment FILE [--out DIR] [--overwrite] [--quiet] [--scale X] [--workers N]`.
 
+    Prints the plan (runs, time, memory) first and refuses one the machine cannot hold.
     Raises ScenarioError on bad input (the CLI prints it on one line and exits 2)."""
-    exp = load(path, runs=runs)
+    from sim.apps.catalog import find
+    from sim.experiments.main import prepare_folder
+    from sim.experiments.plan import check, plan
+    from sim.experiments.spec import load
+    path = find(str(path), "experiments")
+    exp = load(path, scale=scale)
+    cost = plan(exp, workers)
+    print(f"{exp.name}: {cost.describe()}", file=sys.stderr, flush=True)
+    check(cost, path, scale)
     out = Path(out) if out is not None else Path("results") / exp.name
-    prepare_folder(out, overwrite)
     command = (["alignsim", *sys.argv[1:]] if sys.argv[1:2] == ["experiment"]
                else ["alignsim", "experiment", str(path), "--out", str(out)])
-    man = run_experiment(exp, out, quiet=quiet, command=command, workers=workers, backend=backend)
+    from sim.engine.lock import hold
+    with hold(out, "--out", warn=lambda m: print(f"alignsim: warning: {m}", file=sys.stderr)):   # one writer at a time
+        prepare_folder(out, overwrite)
+        man = run_experiment(exp, out, quiet=quiet, command=command, workers=workers, backend=backend,
+                             formats=formats)
     print(summary_text(out, man))
     print(f"results in {out}/  (outcomes.csv, compare.csv, ..., figures/); "
           f"`alignsim report {out}` writes the briefing")
@@ -52,14 +78,14 @@ def experiment_main(path, out=None, overwrite: bool = False, quiet: bool = False
 
 
 def run_experiment(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "experiment"),
-                   figures: bool = True, workers: int | None = None, backend: str = "auto") -> dict:
-    """Run every analysis of `exp` into `out` and, unless `figures` is False, draw its figures;
-    returns the manifest (see sim.experiments.main.run)."""
-    # imported here, not at the top: matplotlib takes a second to load, and `alignsim --help`
-    # builds this command's parser
+                   figures: bool = True, workers: int | None = None, backend: str = "auto",
+                   formats=("png",)) -> dict:
+    """Run every analysis of `exp` into `out` and, unless `figures` is False, draw its figures
+    in `formats`; returns the manifest (see sim.experiments.main.run)."""
+    from sim.experiments.main import run
     from sim.figures.experiment import plot_experiment
-    return run(exp, out, quiet=quiet, command=command, draw=plot_experiment if figures else None,
-               workers=workers, backend=backend)
+    draw = (lambda folder: plot_experiment(folder, formats)) if figures else None
+    return run(exp, out, quiet=quiet, command=command, draw=draw, workers=workers, backend=backend)
 
 
 def summary_text(out: Path, man: dict) -> str:
@@ -70,13 +96,14 @@ def summary_text(out: Path, man: dict) -> str:
         with (out / "compare.csv").open() as fh:
             for r in csv.DictReader(fh):
                 est = float(r["estimate"])
-                shown = f"{est:.1%}" if r["kind"] == "probability" else f"{est:+.3f}"
+                d = decimals_for(float(r["ci_low"] or "nan"), float(r["ci_high"] or "nan"))
+                shown = percent(est) if r["kind"] == "probability" else f"{est:+.{d}f}"
                 extra = ""
                 if r["difference"]:
-                    d = float(r["difference"])
-                    extra = (f"  {d * 100:+.1f} pts [{float(r['diff_low']) * 100:+.1f}, "
+                    d_ = float(r["difference"])
+                    extra = (f"  {d_ * 100:+.1f} pts [{float(r['diff_low']) * 100:+.1f}, "
                              f"{float(r['diff_high']) * 100:+.1f}] vs {r['baseline']}"
-                             if r["kind"] == "probability" else f"  {d:+.3f} vs {r['baseline']}")
+                             if r["kind"] == "probability" else f"  {d_:+.{d}f} vs {r['baseline']}")
                 lines.append(f"  {r['scenario']:<16} {desc[r['outcome']][:72]:<72} {shown}{extra}")
     if (out / "sobol.csv").exists():
         with (out / "sobol.csv").open() as fh:

@@ -46,6 +46,8 @@ def load_landscape_file(path):
         raise ScenarioError(path, None, str(path), allowed)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, None, str(exc), "valid TOML")
+    except RecursionError:   # the parser recurses once per level of nesting
+        raise ScenarioError(path, None, "(file)", "valid TOML nested at most a few hundred levels deep") from None
     for key in doc:
         if key not in ("sizes", "propensity"):
             raise ScenarioError(path, _key(key), doc[key], "only [sizes] and [propensity] tables")

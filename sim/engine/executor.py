@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 
+from sim.engine.signals import watch_parent
+
 BACKENDS = ("auto", "inprocess", "processes", "dask")
 
 
@@ -38,6 +40,13 @@ def _single_threaded_blas() -> None:
         os.environ[var] = "1"
 
 
+def _worker_init(parent: int) -> None:
+    # a worker's parent is the forkserver, not the run: watch the run itself, so that a
+    # run killed with SIGKILL leaves no worker computing for nobody
+    _single_threaded_blas()
+    watch_parent(parent)
+
+
 class Processes:
     """A local pool of worker processes (forkserver), at most two chunks in flight per worker."""
     name = "processes"
@@ -53,7 +62,8 @@ class Processes:
         # As with any spawn-style pool, a script using this needs an `if __name__ == "__main__":` guard.
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.engine.ensemble", "sim.analysis.reducers"])
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_single_threaded_blas)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                        initargs=(os.getpid(),))
         # start the workers now (the server's imports take ~0.9 s), so they come up while the
         # caller does other work, such as compiling the model in this process
         for _ in range(workers):
@@ -91,11 +101,8 @@ class Dask:
     name = "dask"
 
     def __init__(self, workers: int, scheduler: str | None = None):
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            from sim.core.errors import ScenarioError
-            raise ScenarioError("--backend", "dask", "dask", "needs the optional extra: pip install 'alignsim[dask]'") from None
+        require_dask()
+        from dask.distributed import Client, LocalCluster
         self.cluster = None
         self.same_disk = not scheduler   # a remote cluster's workers may not share our disk
         if scheduler:
@@ -142,18 +149,50 @@ class Dask:
             self.cluster.close()
 
 
-def make(backend: str, workers: int | None, scheduler: str | None, work: int) -> object:
-    """Pick a backend; `auto` runs small jobs in process and larger ones on all cores."""
+def require_dask() -> None:
+    """Raise ScenarioError (one line) when the optional Dask extra is not installed."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        from sim.core.errors import ScenarioError
+        raise ScenarioError("command line", "--backend", "dask", "needs the optional extra: pip install 'alignsim[dask]'") from None
+
+
+# a pool costs about 0.9 s to start (its server imports numpy, numba, scipy); at ~1.7M run-steps/s
+# in process and ~3.1M on 2 workers (benchmarks/README.md) it breaks even near 5M run-steps
+# (10^5 flagship runs) and pays off beyond
+AUTO_POOL_WORK = 8_000_000
+
+
+def plan(backend: str, workers: int | None, scheduler: str | None, work: int) -> tuple[str, int, str | None]:
+    """Which backend and how many workers `make` picks, and why a given --workers is not used
+    (None when it is, or none was given).
+
+    `auto` runs small jobs in process and larger ones on all cores; an explicit worker count
+    above 1 asks for a pool, whatever the size."""
     cores = os.cpu_count() or 1
     if scheduler and backend in ("auto", "dask"):
-        return Dask(workers or cores, scheduler)
+        note = "--workers is ignored with --scheduler: the cluster has its own workers" if workers else None
+        return "dask", workers or cores, note
     if backend == "auto":
-        # a pool costs about 0.9 s to start (its server imports numpy, numba, scipy); at ~1.7M
-        # run-steps/s in process and ~3.1M on 2 workers (benchmarks/README.md) it breaks even
-        # near 5M run-steps (10^5 flagship runs) and pays off beyond
-        backend = "inprocess" if (workers or cores) == 1 or work < 8_000_000 else "processes"
+        if workers is not None:
+            backend = "inprocess" if workers == 1 else "processes"
+        else:
+            backend = "inprocess" if cores == 1 or work < AUTO_POOL_WORK else "processes"
     if backend == "inprocess":
+        note = (f"--workers {workers} is ignored: --backend inprocess computes in this process"
+                if workers and workers > 1 else None)
+        return "inprocess", 1, note
+    return backend, workers or cores, None
+
+
+def make(backend: str, workers: int | None, scheduler: str | None, work: int, warn=None) -> object:
+    """The executor `plan` picks; `warn` is called with the reason a given --workers is not used."""
+    name, n, note = plan(backend, workers, scheduler, work)
+    if note and warn is not None:
+        warn(note)
+    if name == "dask":
+        return Dask(n, scheduler)
+    if name == "inprocess":
         return InProcess()
-    if backend == "processes":
-        return Processes(workers or cores)
-    return Dask(workers or cores, None)
+    return Processes(n)

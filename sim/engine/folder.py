@@ -1,9 +1,11 @@
 """A result folder written as chunks finish, and completed by one final assembly.
 
-While running, each finished chunk is saved under chunks/ (written to a hidden temporary
-folder, then renamed, so a chunk is either wholly there or absent). The manifest says
-complete only after the assembly. An interrupted folder is finished by --resume, which
-reuses the saved chunks; the job options must match the manifest's.
+The folder is locked for as long as a run writes it (sim.engine.lock), and only ever holds
+alignsim's files beside what was there before (sim.engine.owned). While running, each
+finished chunk is saved under chunks/ with a checksummed index (sim.engine.chunks); the
+manifest, written first, lists every file the run may write and says complete only after the
+assembly. An interrupted folder is finished by resume, which checks every saved chunk first
+and recomputes any that is corrupt or missing; the job options must match the manifest's.
 """
 
 from __future__ import annotations
@@ -11,23 +13,27 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from sim.engine import tables
-from sim.engine.manifest import json_default
-from sim.engine.ensemble import ChunkResult, ChunkFn, Job
 from sim.core.errors import ScenarioError
+from sim.engine import owned, tables
+from sim.engine.chunks import Chunk, CorruptChunk, chunk_dir, save_chunk
+from sim.engine.ensemble import ChunkFn, ChunkResult, Job
+from sim.engine.lock import hold
+from sim.engine.manifest import json_default
 from sim.engine.summary import Summary
 
 EXACT_QUANTILE_RUNS = 200_000   # above this, quantiles come from the histograms (error <= half a bin)
 OUTPUTS = ("ensemble.npz", "summary.npz", "quantiles.csv", "final.csv", "events.csv", "event_counts.csv",
            "coalitions.csv", "balance.csv", "manifest.json")
+# every name a run puts at the top of its folder; a folder alignsim did not make must hold none of them
+WRITES = (*OUTPUTS, *owned.TEMPORARY, "chunks", "figures", "report.html")
 
 
 def job_options(job: Job) -> dict:
@@ -38,97 +44,158 @@ def job_options(job: Job) -> dict:
             "analysis": job.with_analysis}
 
 
+def options_digest(options: dict) -> str:
+    """The digest of a job's options that every chunk index carries."""
+    return hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()
+
+
 class ResultFolder:
-    """A result folder being written: chunks saved as they finish, then assembled once.
+    """A result folder being written: locked, chunks saved as they finish, then assembled once.
 
     Parameters
     ----------
     out : the folder.
     job : the Job whose results it holds.
     meta : manifest entries describing the run (sim.engine.run.run_manifest).
-    resume : take over an interrupted folder, keeping its saved chunks (its options must match).
-    overwrite : replace a folder that already holds results.
+    resume : take over an interrupted folder, keeping its saved chunks (its options must match);
+        every saved chunk is checked, and a corrupt one removed (to be recomputed) with a warning.
+    overwrite : replace the results in a folder that holds some (only the files its manifest
+        lists are removed), or write into a folder alignsim did not make (nothing there is removed
+        or replaced).
+    warn : called with one-line warnings.
+    check : called as check(out, credit) once the folder is locked and before anything in it
+        changes; credit is the bytes already there that the run reuses or frees (see
+        sim.engine.checks.check_resources). It raises to refuse the run.
+
+    The folder stays locked until `close` (or the end of the process).
 
     Raises
     ------
-    ScenarioError : results already there without overwrite; resume of a folder that is not one,
-        is complete, or was started with other options.
+    ScenarioError : the folder is in use, is not a folder or cannot be written; results are
+        there without overwrite; the folder holds files alignsim did not write (see
+        sim.engine.owned.plan); resume of a folder that is not one, is complete, has an
+        unreadable manifest or was started with other options.
     """
-    def __init__(self, out: Path, job: Job, meta: dict, resume: bool = False, overwrite: bool = False):
+
+    def __init__(self, out: Path, job: Job, meta: dict, resume: bool = False, overwrite: bool = False,
+                 warn: Callable[[str], None] | None = None, check: Callable | None = None):
         self.out, self.job, self.chunks = Path(out), job, Path(out) / "chunks"
         self.options = job_options(job)
-        man_path = self.out / "manifest.json"
-        if resume:
-            if not man_path.exists():
-                raise ScenarioError(self.out, "--resume", str(self.out), "no manifest.json here: not a result folder")
-            man = json.loads(man_path.read_text())
-            if man.get("complete"):
-                raise ScenarioError(self.out, "--resume", str(self.out), "is already complete; nothing to resume")
-            old = man.get("options", {})
-            diffs = [f"{k} {old.get(k)!r} in the manifest, {v!r} now" for k, v in self.options.items()
-                     if old.get(k) != v]
-            if diffs:
-                raise ScenarioError(self.out, "--resume", str(self.out),
-                                    "options differ from the interrupted run: " + "; ".join(diffs))
-            self.manifest = man
-        else:
-            if man_path.exists() and not overwrite:
-                raise ScenarioError(self.out, "--out", str(self.out), "already holds results; pass --overwrite, "
-                                    "--resume to finish an interrupted run, or another --out")
-            if self.chunks.exists():
-                shutil.rmtree(self.chunks)
-            for name in OUTPUTS:
-                (self.out / name).unlink(missing_ok=True)
-            self.out.mkdir(parents=True, exist_ok=True)
-            self.manifest = {"complete": False, "options": self.options, **meta}
-            self._write_manifest()
-        self.chunks.mkdir(exist_ok=True)
-        for stale in self.chunks.glob(".tmp-*"):
-            shutil.rmtree(stale)
+        self.tag = options_digest(self.options)
+        self.warn = warn or (lambda message: None)
+        key = "--resume" if resume else "--out"
+        self.lock = hold(self.out, key, self.warn)
+        try:
+            if resume:
+                self.manifest = self._resumable()
+                credit = owned.size(chunk_dir(self.chunks, i) for i in self.verify())
+            else:
+                gone = owned.plan(self.out, overwrite, WRITES, key)
+                credit = owned.size(gone)
+            if check is not None:
+                check(self.out, credit)
+            if not resume:
+                owned.remove(self.out, gone)
+                self.manifest = {"complete": False, "options": self.options, **meta,
+                                 "files": [f for f in OUTPUTS if f != owned.MANIFEST]}
+                self._write_manifest()
+            self.chunks.mkdir(exist_ok=True)
+            for stale in self.chunks.glob(".tmp-*"):
+                shutil.rmtree(stale)
+        except BaseException:
+            self.lock.abandon()
+            raise
 
-    def _chunk_dir(self, index: int) -> Path:
-        return self.chunks / f"c{index:06d}"
+    def _resumable(self) -> dict:
+        """The manifest of the interrupted run to finish here."""
+        man, problem = owned.load_manifest(self.out)
+        if man is None:
+            raise ScenarioError(self.out, "--resume", str(self.out), f"{problem}: not a result folder to resume")
+        if man.get("kind") == "experiment":
+            raise ScenarioError(self.out, "--resume", str(self.out), "holds an experiment, which cannot be resumed")
+        if man.get("complete"):
+            raise ScenarioError(self.out, "--resume", str(self.out), "is already complete; nothing to resume")
+        old = man.get("options") if isinstance(man.get("options"), dict) else {}
+        diffs = [f"{k} {old.get(k)!r} in the manifest, {v!r} now" for k, v in self.options.items() if old.get(k) != v]
+        if diffs:
+            raise ScenarioError(self.out, "--resume", str(self.out),
+                                "options differ from the interrupted run: " + "; ".join(diffs))
+        return man
+
+    def verify(self) -> set[int]:
+        """Check every saved chunk byte for byte; remove (with a warning) those that are corrupt,
+        incomplete or from another run. Returns the indices of the good ones."""
+        good = set()
+        for i in sorted(self.done()):
+            try:
+                Chunk(self.chunks, self.job, i, self.tag).verify()
+                good.add(i)
+            except CorruptChunk as exc:
+                self.discard(exc)
+        return good
+
+    def discard(self, exc: CorruptChunk) -> None:
+        """Remove a corrupt chunk, saying so; the next pass over the job recomputes it."""
+        self.warn(f"{self.out}: saved {exc}; recomputing it")
+        shutil.rmtree(chunk_dir(self.chunks, exc.index), ignore_errors=True)
 
     def done(self) -> set[int]:
-        """Indices of the chunks saved so far."""
-        return {int(p.name[1:]) for p in self.chunks.glob("c[0-9]*") if p.is_dir()}
+        """Indices of the chunks saved so far (unchecked)."""
+        if not self.chunks.is_dir():
+            return set()
+        return {int(p.name[1:]) for p in self.chunks.iterdir() if owned.CHUNK_ENTRY.match(p.name)
+                and p.name.startswith("c") and p.is_dir() and int(p.name[1:]) < self.job.n_chunks}
 
     def save(self, res: ChunkResult) -> None:
         """Save a chunk (unless its worker already did)."""
         if not res.saved:
-            save_chunk(self.chunks, res)
+            save_chunk(self.chunks, res, self.tag)
 
     def _write_manifest(self) -> None:
         tmp = self.out / "manifest.json.tmp"
         tmp.write_text(json.dumps(self.manifest, indent=2, default=json_default))
         tmp.replace(self.out / "manifest.json")
 
+    def close(self) -> None:
+        """Release the folder's lock."""
+        self.lock.release()
+
+    def __enter__(self) -> "ResultFolder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -------------------------------------------------------------- assembly
 
     def finish(self, timings: dict) -> dict:
         """Assemble the saved chunks into the folder's tables and arrays, delete the chunks and
-        mark the manifest complete. Returns the manifest."""
-        job, n = self.job, self.job.n_chunks
-        merged = Summary.load(self._chunk_dir(0) / "summary.npz")
-        for i in range(1, n):
-            with np.load(self._chunk_dir(i) / "summary.npz") as z:
-                merged.add_compact(z)
-        merged.save(self.out / "summary.npz")
-        files = ["summary.npz"]
-        exact = None
-        if job.keep == "full":
-            self._assemble_npz()
-            self._assemble_events()
-            files += ["ensemble.npz", "events.csv"]
-            if job.runs <= EXACT_QUANTILE_RUNS:
-                exact = self._exact_quantiles()
-        files += tables.write_tables(self.out, job, merged, exact)
+        mark the manifest complete. Returns the manifest.
+
+        Every chunk is read through its checksums before it is used: a corrupt or missing one
+        raises CorruptChunk, with the folder still resumable (the caller recomputes it)."""
+        job = self.job
+        parts = [Chunk(self.chunks, job, i, self.tag) for i in range(job.n_chunks)]
+        merged = Summary.from_compact(parts[0].summary())
+        for part in parts[1:]:
+            merged.add_compact(part.summary())
+        files, exact = ["summary.npz"], None
+        try:
+            if job.keep == "full":
+                self._assemble_npz(parts)
+                self._assemble_events(parts)
+                files += ["ensemble.npz", "events.csv"]
+                if job.runs <= EXACT_QUANTILE_RUNS:
+                    exact = self._exact_quantiles()
+            merged.save(self.out / "summary.npz")
+            files += tables.write_tables(self.out, job, merged, exact)
+        except OSError:
+            (self.out / "ensemble.npz.tmp").unlink(missing_ok=True)   # give back the space
+            raise
         method = "exact" if exact is not None else f"histogram, error <= {1 / merged.hist_mutual.shape[-1]:.4f}"
-        self.manifest.update({"quantile_method": method, "timings": timings})
-        self.manifest["files"] = files
-        shutil.rmtree(self.chunks)
-        self.manifest["complete"] = True
+        self.manifest.update({"quantile_method": method, "timings": timings, "files": files, "complete": True})
         self._write_manifest()
+        owned.remove(self.out, [p for p in self.chunks.iterdir() if owned.CHUNK_ENTRY.match(p.name)])
         return self.manifest
 
     def add_files(self, paths) -> None:
@@ -136,11 +203,10 @@ class ResultFolder:
         self.manifest["files"] += [str(Path(p).relative_to(self.out)) for p in paths]
         self._write_manifest()
 
-    def _assemble_npz(self) -> None:
+    def _assemble_npz(self, parts: list[Chunk]) -> None:
         """Concatenate the chunks' arrays into ensemble.npz one chunk at a time (bounded memory)."""
         job = self.job
-        first = self._chunk_dir(0)
-        names = sorted(p.stem for p in first.glob("*.npy"))
+        names = sorted(n[:-4] for n in parts[0].files if n.endswith(".npy"))
         tmp = self.out / "ensemble.npz.tmp"
         scen = job.scenario
         ids = list(scen.actor_ids)
@@ -151,31 +217,35 @@ class ResultFolder:
                 with zf.open(f"{k}.npy", "w", force_zip64=True) as fh:
                     np.lib.format.write_array(fh, v, allow_pickle=False)
             for name in names:
-                head = np.load(first / f"{name}.npy", mmap_mode="r")
-                shape = (job.runs, *head.shape[1:])
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as fh:
-                    np.lib.format.write_array_header_2_0(
-                        fh, {"descr": np.lib.format.dtype_to_descr(head.dtype), "fortran_order": False,
-                             "shape": shape})
-                    for i in range(job.n_chunks):
-                        fh.write(np.ascontiguousarray(np.load(self._chunk_dir(i) / f"{name}.npy")).tobytes())
+                    head = None
+                    for part in parts:
+                        arr = part.array(name)
+                        if head is None:
+                            head = arr
+                            np.lib.format.write_array_header_2_0(
+                                fh, {"descr": np.lib.format.dtype_to_descr(arr.dtype), "fortran_order": False,
+                                     "shape": (job.runs, *arr.shape[1:])})
+                        elif arr.dtype != head.dtype or arr.shape[1:] != head.shape[1:]:
+                            raise CorruptChunk(part.index, f"{name}.npy has shape {arr.shape} {arr.dtype}")
+                        fh.write(np.ascontiguousarray(arr).tobytes())
         tmp.replace(self.out / "ensemble.npz")
 
-    def _assemble_events(self) -> None:
+    def _assemble_events(self, parts: list[Chunk]) -> None:
         date = self.job.scenario.date
         with (self.out / "events.csv").open("w", newline="") as out:
             w = csv.writer(out)
             w.writerow(["run", "step", "date", "shock", "type", "label", "intensity", "author", "how", "trigger"])
-            for i in range(self.job.n_chunks):
-                with (self._chunk_dir(i) / "events.csv").open() as fh:
-                    for run, step, name, kind, x, author, how, trigger, label in csv.reader(fh):
-                        w.writerow([run, step, date(int(step)), name, kind, label, f"{float(x):.4f}", author, how,
-                                    trigger])
+            for part in parts:
+                for run, step, name, kind, x, author, how, trigger, label in part.events():
+                    w.writerow([run, step, date(int(step)), name, kind, label, f"{float(x):.4f}", author, how,
+                                trigger])
 
     def _exact_quantiles(self) -> dict:
-        """Per-step quantiles over all runs, one step at a time from memory-mapped chunks."""
+        """Per-step quantiles over all runs, one step at a time from memory-mapped chunks (checked
+        byte for byte by _assemble_npz just before)."""
         job = self.job
-        maps = [np.load(self._chunk_dir(i) / "alignment.npy", mmap_mode="r") for i in range(job.n_chunks)]
+        maps = [np.load(chunk_dir(self.chunks, i) / "alignment.npy", mmap_mode="r") for i in range(job.n_chunks)]
         n = len(job.scenario.actors)
         pi, pj = np.triu_indices(n, 1)
         di, dj = np.nonzero(~np.eye(n, dtype=bool))
@@ -189,39 +259,18 @@ class ResultFolder:
         return {"mutual": qm, "directed": qd}
 
 
-def save_chunk(chunks: Path, res: ChunkResult) -> None:
-    """Write one chunk atomically: into a private directory, then renamed into place, so a
-    folder holds only whole chunks whoever wrote them and whenever they were stopped."""
-    tmp = chunks / f".tmp-{res.index:06d}-{os.getpid()}"
-    tmp.mkdir()
-    np.savez(tmp / "summary.npz", **res.summary)
-    if res.arrays is not None:
-        for k, arr in res.arrays.items():
-            np.save(tmp / f"{k}.npy", arr)
-    if res.events is not None:
-        with (tmp / "events.csv").open("w", newline="") as fh:
-            csv.writer(fh).writerows(res.events)
-    try:
-        os.replace(tmp, chunks / f"c{res.index:06d}")
-    except OSError:
-        # a retried task (a Dask worker lost after saving) finds its chunk already there;
-        # chunks are pure functions of their index, so the saved one is the same
-        if not (chunks / f"c{res.index:06d}").is_dir():
-            raise
-        shutil.rmtree(tmp)
-
-
 class SavingChunkFn(ChunkFn):
     """A chunk computed and saved by the worker itself, which returns only its receipt: with
     2 workers the parent otherwise spends a fifth of a core receiving and writing summaries."""
 
-    def __init__(self, job: Job, chunks: Path):
+    def __init__(self, job: Job, chunks: Path, tag: str | None = None):
         super().__init__(job)
         self.chunks = chunks
+        self.tag = tag if tag is not None else options_digest(job_options(job))
 
     def __call__(self, index: int) -> ChunkResult:
         res = super().__call__(index)
-        save_chunk(self.chunks, res)
+        save_chunk(self.chunks, res, self.tag)
         return replace(res, summary=None, arrays=None, events=None, saved=True)
 
 
@@ -237,7 +286,7 @@ def run_job(job: Job, folder: ResultFolder, executor, progress=None) -> dict:
     if progress is not None and done:
         progress(sum(job.bounds(i)[1] - job.bounds(i)[0] for i in done) * job.steps)
     computed, worker_rss = 0, 0.0
-    fn = SavingChunkFn(job, folder.chunks) if getattr(executor, "same_disk", False) else ChunkFn(job)
+    fn = SavingChunkFn(job, folder.chunks, folder.tag) if getattr(executor, "same_disk", False) else ChunkFn(job)
     for index, res in executor.imap(fn, todo):
         folder.save(res)
         computed += res.hi - res.lo

@@ -9,7 +9,9 @@ import numpy as np
 
 from sim.core.pairs import directed_index, pair_index, structure_label
 from sim.core.stats import wilson_interval
-from sim.engine.summary import FIXED, METRICS, hist_quantiles, metric_range
+
+# sim.engine.summary (numba) is imported where tables are written: the figures read the tables
+# through this module and load nothing compiled.
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QCOLS = ("q05", "q25", "q50", "q75", "q95")
@@ -29,6 +31,7 @@ def write_csv(path: Path, header, rows) -> None:
 
 def write_tables(out: Path, job, merged, exact: dict | None) -> list[str]:
     """Tidy tables of a result folder from the merged summary (and exact quantiles if given)."""
+    from sim.engine.summary import FIXED, METRICS, hist_quantiles, metric_range
     scen = job.scenario
     ids = list(scen.actor_ids)
     n = len(ids)
@@ -101,3 +104,31 @@ def load_quantiles(out: Path) -> dict:
             for c in QCOLS:
                 d[c].append(float(row[c]))
     return {k: {c: np.array(v) for c, v in d.items()} for k, d in table.items()}
+
+
+def settled_structure(out: Path) -> str | None:
+    """One line saying which coalition structure every run has at every reported date, or None
+    when the runs differ somewhere (then a network figure has something to show).
+
+    Parameters
+    ----------
+    out : Path
+        A result folder; without coalitions.csv, None.
+
+    Returns
+    -------
+    str or None
+    """
+    import json
+    path = Path(out) / "coalitions.csv"
+    if not path.exists():
+        return None
+    with path.open(newline="") as fh:
+        tops = [r for r in csv.DictReader(fh) if r["kind"] == "structure" and r["rank"] == "1"]
+    if not tops or any(r["count"] != r["runs"] for r in tops) or len({r["code"] for r in tops}) != 1:
+        return None
+    man = json.loads((Path(out) / "manifest.json").read_text())
+    ids = [str(a) for a in man["actors"]]
+    label = structure_label(ids, int(tops[0]["code"]), dict(zip(ids, man.get("names") or ids)))
+    return (f"Every one of the {int(tops[0]['runs']):,} runs has the same coalitions, {label}, at every reported "
+            f"date ({', '.join(r['date'] for r in tops)}).")

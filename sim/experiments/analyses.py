@@ -17,7 +17,6 @@ from sim.experiments.parameters import Parameter, parse_parameters
 from sim.scenario.schema import Table, check_ident, close_matches
 
 TYPES = ("compare", "sweep", "sensitivity", "discovery", "attribution")
-MAX_RUNS = 200_000            # runs in one ensemble: about 35 kB each for a five-actor scenario
 
 
 @dataclass(frozen=True)
@@ -201,12 +200,13 @@ class _Context:
     scenarios: dict               # label -> Scenario
     outcomes: dict                # name -> Outcome
     runs: int                     # the experiment's runs
-    runs_override: int | None     # --runs: replaces every analysis's runs
+    runs_override: int | None     # replaces every analysis's runs (tests, quick looks)
     labels: dict                  # parameter key path -> display label
+    scale: float = 1.0            # --scale: multiplies every analysis's own runs
 
 
 def parse_analysis(t: Table, scenarios: dict, outcomes: dict, base_runs: int, runs_override: int | None,
-                   labels: dict) -> Analysis:
+                   labels: dict, scale: float = 1.0) -> Analysis:
     """Read one ``[[analyses]]`` table into its typed object.
 
     Parameters
@@ -220,9 +220,12 @@ def parse_analysis(t: Table, scenarios: dict, outcomes: dict, base_runs: int, ru
     base_runs : int
         The experiment's ``runs``: the default runs per scenario or point.
     runs_override : int or None
-        ``--runs``: when given, it replaces the runs of every analysis.
+        When given, it replaces the runs of every analysis.
     labels : dict
         Display labels of parameters, by key path.
+    scale : float
+        ``--scale``: every analysis's own runs (per scenario or per point) times this, rounded,
+        at least 1. The experiment's total runs scale by about the same factor.
 
     Returns
     -------
@@ -232,9 +235,9 @@ def parse_analysis(t: Table, scenarios: dict, outcomes: dict, base_runs: int, ru
     Raises
     ------
     ScenarioError
-        On an unknown type or key (naming the nearest allowed ones), a bad value, a label,
-        outcome or actor not declared, or an analysis that would need more than `MAX_RUNS`
-        runs in one ensemble.
+        On an unknown type or key (naming the nearest allowed ones), a bad value, or a label,
+        outcome or actor not declared. Whether the machine can hold the runs is checked before
+        running (sim.experiments.plan).
     """
     kind = t.raw("type")
     if not isinstance(kind, str) or kind not in ANALYSES:     # "attribution": sim.experiments.spec reads it
@@ -244,20 +247,13 @@ def parse_analysis(t: Table, scenarios: dict, outcomes: dict, base_runs: int, ru
     t.finish(("type", "name", "title") + cls.fields)     # unknown keys first, with the nearest ones
     name = check_name(t, "name", default=None) if t.has("name") else _default_name(kind, t.path)
     title = t.string("title", default="")
-    ctx = _Context(scenarios, outcomes, base_runs, runs_override, labels)
+    ctx = _Context(scenarios, outcomes, base_runs, runs_override, labels, scale)
     if cls is Compare:
         return _parse_compare(t, ctx, name, title)
     label = _scenario_label(t, ctx)
     scen = scenarios[label]
     head = (name, title, label, parse_parameters(t, scen, labels))
-    an = {Sweep: _parse_sweep, Sensitivity: _parse_sensitivity, Discovery: _parse_discovery}[cls](t, ctx, *head)
-    total = an.n_points * an.runs
-    if total > MAX_RUNS:
-        gb = total * _bytes_per_run(scen) / 1e9
-        raise ScenarioError(t.file, t.path, f"{an.n_points} points x {an.runs} runs",
-                            f"{total} runs in one ensemble (about {gb:.1f} GB of arrays); "
-                            f"at most {MAX_RUNS}: lower points/samples or runs")
-    return an
+    return {Sweep: _parse_sweep, Sensitivity: _parse_sensitivity, Discovery: _parse_discovery}[cls](t, ctx, *head)
 
 
 def check_name(t: Table, key: str, default=None) -> str:
@@ -362,7 +358,9 @@ def _parse_discovery(t: Table, ctx: _Context, name, title, label, params) -> Dis
 
 def _runs(t: Table, ctx: _Context, default: int) -> int:
     r = int(t.number("runs", 1, 1_000_000, default=default, integer=True))
-    return ctx.runs_override if ctx.runs_override is not None else r
+    if ctx.runs_override is not None:
+        return ctx.runs_override
+    return max(1, round(r * ctx.scale))
 
 
 def _outcome_names(t: Table, ctx: _Context) -> tuple[str, ...]:
@@ -383,10 +381,3 @@ def _default_name(kind: str, path: str) -> str:
     """The name of an unnamed analysis: its type, with its index after the first table."""
     k = path[path.index("[") + 1: path.index("]")] if "[" in path else "0"
     return kind if k == "0" else f"{kind}_{k}"
-
-
-def _bytes_per_run(scen) -> int:
-    """Bytes of recorded arrays per run: per step, the seven recorded (n, n) float32 arrays and
-    military strength (n,)."""
-    n, t = len(scen.actors), scen.steps + 1
-    return 4 * t * (7 * n * n + n)

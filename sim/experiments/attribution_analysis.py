@@ -79,7 +79,8 @@ def plan(an: Attribution, scenarios: dict) -> att.Plan:
     return att.plan_factors(scen, other, an.samples or None, ORDERING_SEED)
 
 
-def parse_attribution(t: Table, scenarios: dict, base_runs: int, runs_override: int | None) -> Attribution:
+def parse_attribution(t: Table, scenarios: dict, base_runs: int, runs_override: int | None,
+                      scale: float = 1.0) -> Attribution:
     """Read an ``[[analyses]]`` table of type "attribution".
 
     Parameters
@@ -87,7 +88,8 @@ def parse_attribution(t: Table, scenarios: dict, base_runs: int, runs_override: 
     t : the table, with its key path for messages.
     scenarios : the experiment's scenarios, label -> Scenario.
     base_runs : the experiment's runs (the default per variant).
-    runs_override : ``--runs``, which replaces it when given.
+    runs_override : ``runs`` given to `sim.experiments.spec.load`, which replaces it when given.
+    scale : ``--scale``: multiplies the runs per variant (rounded, at least 1).
 
     Raises
     ------
@@ -98,7 +100,7 @@ def parse_attribution(t: Table, scenarios: dict, base_runs: int, runs_override: 
     name = check_name(t, "name", default=_default_name("attribution", t.path))
     title = t.string("title", default="")
     runs = int(t.number("runs", 1, 1_000_000, default=base_runs, integer=True))
-    runs = runs_override if runs_override is not None else runs
+    runs = runs_override if runs_override is not None else max(1, round(runs * scale))
     label = _label(t, "scenario", scenarios, None)
     against = _label(t, "against", scenarios, _extended(scenarios, label))
     if against == label:

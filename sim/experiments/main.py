@@ -7,18 +7,19 @@ it `sim.figures.experiment.plot_experiment`.
 
 from __future__ import annotations
 
-import json
-import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.core.errors import ScenarioError
-from sim.engine import executor as ex
+from sim.engine import executor as ex, owned
+from sim.engine.signals import terminate_as_interrupt
 from sim.experiments import runners
 from sim.experiments.spec import Experiment
-from sim.experiments.writers import Results, manifest_base, write_manifest, write_tables
+from sim.experiments.writers import OUTPUTS, Results, manifest_base, write_manifest, write_tables
+
+# every name an experiment puts at the top of its folder
+WRITES = (*OUTPUTS, owned.MANIFEST, *owned.TEMPORARY, "figures", "report.html")
 
 
 def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "experiment"),
@@ -52,12 +53,15 @@ def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "e
 
     Notes
     -----
-    The manifest is written once the tables are, with ``complete`` false, and again after the
-    figures: an interrupted experiment leaves a folder that says it is incomplete.
+    The manifest is written first, with ``complete`` false and every file the experiment may
+    write, then with the files written once the tables are, and again after the figures: an
+    interrupted experiment leaves a folder that says it is incomplete and what may be in it.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = manifest_base(exp, command)
+    manifest["files"] = list(OUTPUTS)   # what this run may write, listed before it is written
+    write_manifest(out, manifest)
     timings = manifest["timings"]
     t_start = time.perf_counter()
     total = runners.total_run_steps(exp)
@@ -71,10 +75,11 @@ def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "e
     ctx = runners.RunContext(executor, bar, timings)
     w = Results()
     try:
-        for k, an in enumerate(exp.analyses):
-            if bar is not None:
-                bar.set_description(f"{exp.name}: {an.name}")
-            runners.RUNNERS[an.type](exp, an, k, w, ctx)
+        with terminate_as_interrupt():   # SIGTERM and SIGHUP shut the pool down, as Ctrl-C does
+            for k, an in enumerate(exp.analyses):
+                if bar is not None:
+                    bar.set_description(f"{exp.name}: {an.name}")
+                runners.RUNNERS[an.type](exp, an, k, w, ctx)
     finally:
         executor.close()
         if bar is not None:
@@ -95,39 +100,26 @@ def run(exp: Experiment, out: Path, quiet: bool = False, command=("alignsim", "e
 
 
 def prepare_folder(out: Path, overwrite: bool) -> None:
-    """Make `out` ready for new results.
+    """Make `out` ready for new results; the caller holds its lock (`sim.engine.lock.hold`).
 
     Parameters
     ----------
     out : Path
-        The result folder; nothing happens when it holds no manifest.json.
+        The result folder.
     overwrite : bool
         Whether earlier results may be removed.
 
     Raises
     ------
     ScenarioError
-        If `out` holds results and `overwrite` is False.
+        If `out` holds results and `overwrite` is False, or holds files alignsim did not write
+        (see `sim.engine.owned.plan`).
 
     Notes
     -----
-    Only what the earlier results wrote is removed: the files their manifest lists (inside
-    `out`), figures/, manifest.json and report.html. Anything else in the folder stays.
+    Only what the earlier results wrote is removed: the files their manifest lists, the
+    manifest and alignsim's temporary files. Anything else in the folder stays.
     """
-    if not (out / "manifest.json").exists():
-        return
-    if not overwrite:
-        raise ScenarioError(out, "--out", str(out), "already holds results; pass --overwrite or another --out")
-    try:
-        old = json.loads((out / "manifest.json").read_text())
-    except (OSError, ValueError):
-        old = {}
-    for rel in old.get("files", []):
-        p = (out / rel)
-        if p.is_file() and out.resolve() in p.resolve().parents:
-            p.unlink()
-    for name in ("manifest.json", "report.html"):
-        if (out / name).exists():
-            (out / name).unlink()
-    if (out / "figures").is_dir():
-        shutil.rmtree(out / "figures")
+    out = Path(out)
+    if out.is_dir():
+        owned.remove(out, owned.plan(out, overwrite, WRITES))

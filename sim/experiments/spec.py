@@ -7,7 +7,7 @@ An experiment file (experiments/*.toml) names scenarios, declares outcomes and l
     title = "..."                          # one line
     question = "..."                       # the question it answers, in plain words
     seed = 20250613                        # the root seed of every ensemble
-    runs = 2000                            # runs per scenario or per parameter point
+    runs = 2000                            # runs per scenario or per parameter point (--scale multiplies)
 
     [scenarios]                            # label = path relative to this file
     baseline = "../scenarios/baseline_2024.toml"
@@ -79,7 +79,7 @@ class Experiment:
     seed : int
         The root seed of every ensemble.
     runs : int
-        The default runs per scenario or point (``--runs`` when given).
+        The default runs per scenario or point (before `--scale`).
     scenarios : dict
         Label -> `sim.scenario.Scenario`, in the file's order.
     outcomes : dict
@@ -127,7 +127,7 @@ class Experiment:
         return ends.pop() if len(ends) == 1 else "the horizon"
 
 
-def load(path, runs: int | None = None) -> Experiment:
+def load(path, runs: int | None = None, scale: float = 1.0) -> Experiment:
     """Read and validate an experiment file.
 
     Parameters
@@ -136,7 +136,10 @@ def load(path, runs: int | None = None) -> Experiment:
         The experiment file; scenario paths in it are relative to it.
     runs : int, optional
         Replaces every run count of the file: per scenario for comparisons, per point for
-        sweeps, sensitivity and discovery (``--runs``).
+        sweeps, sensitivity and discovery (for tests and quick looks).
+    scale : float
+        ``--scale``: multiplies every analysis's own run count (rounded, at least 1), so
+        ``--scale 0.1`` is a tenth of the file's runs everywhere.
 
     Returns
     -------
@@ -148,7 +151,7 @@ def load(path, runs: int | None = None) -> Experiment:
         On anything the file gets wrong, in one line naming the file, the key path, the value
         and what is allowed: malformed TOML, an unknown key (with the nearest allowed ones), a
         missing scenario file, an invalid scenario, outcome or analysis, or a non-positive
-        `runs`.
+        `runs` or `scale`.
 
     Examples
     --------
@@ -168,10 +171,13 @@ def load(path, runs: int | None = None) -> Experiment:
         if not isinstance(runs, int) or runs < 1:
             raise ScenarioError(path, "--runs", runs, "a positive integer")
         base_runs = runs
+    if not (isinstance(scale, (int, float)) and 0 < scale <= 1000):
+        raise ScenarioError(path, "--scale", scale, "a number in (0, 1000]")
     scenarios = _parse_scenarios(top.table("scenarios"), path)
     labels = _parse_labels(top.table("labels", default={}), scenarios)
     outcomes = _parse_outcomes(top.raw("outcomes", default=[]), scenarios, path)
-    analyses = _parse_analyses(top.raw("analyses", default=[]), scenarios, outcomes, base_runs, runs, labels, path)
+    analyses = _parse_analyses(top.raw("analyses", default=[]), scenarios, outcomes, base_runs, runs, labels, path,
+                               scale)
     top.finish(TOP)
     return Experiment(path, name, title, question, description, seed, base_runs, scenarios, outcomes,
                       analyses, labels, text)
@@ -233,14 +239,14 @@ def _parse_outcomes(raw_out, scenarios: dict, path: Path) -> dict[str, Outcome]:
     return outcomes
 
 
-def _parse_analyses(raw_an, scenarios, outcomes, base_runs, runs, labels, path: Path) -> tuple:
+def _parse_analyses(raw_an, scenarios, outcomes, base_runs, runs, labels, path: Path, scale: float = 1.0) -> tuple:
     if not isinstance(raw_an, list) or not all(isinstance(a, dict) for a in raw_an) or not raw_an:
         raise ScenarioError(path, "analyses", raw_an, 'at least one [[analyses]] table with type = "compare", ...')
     analyses, seen = [], {}
     for k, a in enumerate(raw_an):
         t = Table(a, path, f"analyses[{k}]")
-        an = parse_attribution(t, scenarios, base_runs, runs) if a.get("type") == "attribution" \
-            else parse_analysis(t, scenarios, outcomes, base_runs, runs, labels)
+        an = parse_attribution(t, scenarios, base_runs, runs, scale) if a.get("type") == "attribution" \
+            else parse_analysis(t, scenarios, outcomes, base_runs, runs, labels, scale)
         if an.name in seen:
             raise ScenarioError(path, f"analyses[{k}].name", an.name, "already used by another analysis")
         seen[an.name] = an

@@ -46,6 +46,9 @@ PRIM_HEADER = ["analysis", "box", "step", "coverage", "density", "mass", "n", "h
 PRIM_BOX_HEADER = ["analysis", "box", "parameter", "label", "low", "high", "sampled_low", "sampled_high",
                    "restricted", "quasi_p", "coverage", "density", "mass"]
 SWEEP_FIXED = ("analysis", "point", "outcome", *OUTCOME_HEADER[4:])
+# every file write_tables may write
+OUTPUTS = ("outcomes.csv", "compare.csv", "compare_fan.csv", "sweep.csv", "sobol.csv", "prim.csv", "prim_box.csv",
+           "rules.txt", "samples.npz")
 
 
 class Results:

@@ -21,7 +21,6 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from sim.figures import style as plot
-from sim.figures.layout import finish, wrap
 from sim.figures.saved import num, read_rows
 
 UP, DOWN, GREY = "#332288", "#CC6677", "#999999"
@@ -100,9 +99,9 @@ def waterfall_figure(info: dict, rows: list[dict]):
             _step(ax, r, at, y[k], y[k - 1])
             at += num(r["contribution"])
         ax.plot([at, at], [y[-2] - 0.31, y[-1]], color="#888888", lw=0.6, ls=":")
-        labels = [wrap(f"{_short(info['against'])} (reference)", 50)]
-        labels += [wrap(label_of(info, r["factor"]), 50) for r in body]
-        labels += [wrap(f"{_short(info['scenario'])} (scenario)", 50)]
+        labels = [plot.wrap_label(f"{_short(info['against'])} (reference)", 50)]
+        labels += [plot.wrap_label(label_of(info, r["factor"]), 50) for r in body]
+        labels += [plot.wrap_label(f"{_short(info['scenario'])} (scenario)", 50)]
         ax.set_yticks(y, labels, fontsize=8.4)
         _waterfall_limits(ax, start, end, body)
         for yy, v, colour in ((y[0], start, "#999999"), (y[-1], end, "#222222")):
@@ -120,7 +119,7 @@ def waterfall_figure(info: dict, rows: list[dict]):
                f"(95% CI {dlo:+.3f} to {dhi:+.3f}), split into {_what(info)}. {_method(info)}; {info['runs']:,} "
                f"paired runs per variant, seed {info['seed']}. Each bar: contribution [95% interval, also the "
                f"whisker], and its share of the total.")
-        finish(fig, title, sub)
+        plot.finish(fig, title, sub)
         return fig
 
 
@@ -138,7 +137,7 @@ def _step(ax, r: dict, at: float, y: float, y_prev: float) -> None:
     if c == lo == hi == 0.0:
         text = "0: changed the outcome in no run"
     elif lo <= 0 <= hi:
-        text = f"{signed(c)} [{signed(lo)}, {signed(hi)}]: not distinguishable from 0"
+        text = f"{signed(c)} [{signed(lo)}, {signed(hi)}]: no clear effect"
     else:
         text = f"{signed(c)} [{signed(lo)}, {signed(hi)}]" + (f"  {share:.0%} of the total" if np.isfinite(share) else "")
     ax.annotate(text, (max(at, at + c, at + hi), y), xytext=(6, 0),
@@ -176,7 +175,7 @@ def _waterfall_limits(ax, start: float, end: float, body: list[dict]) -> None:
     lo, hi = min(xs), max(xs)
     span = max(hi - lo, 0.02)
     left = 0.0 if lo - 0.5 * span < 0 < lo else lo - 0.08 * span
-    ax.set_xlim(min(left, lo - 0.08 * span), hi + 0.62 * span)
+    ax.set_xlim(min(left, lo - 0.08 * span), hi + 0.7 * span)
 
 
 def _waterfall_legend(info: dict) -> list:
@@ -207,7 +206,7 @@ def over_time_figure(info: dict, over: list[dict]):
             v = series[key]
             colour = GREY if key in ("others", "interaction") else plot.PALETTE[k % (len(plot.PALETTE) - 1)]
             up, down = np.clip(v, 0, None), np.clip(v, None, 0)
-            label = f"{len(rest)} smaller factors" if key == "others" else wrap(label_of(info, key), 48)
+            label = f"{len(rest)} smaller factors" if key == "others" else plot.wrap_label(label_of(info, key), 48)
             ax.fill_between(x, pos, pos + up, color=colour, lw=0, alpha=0.85, label=label, step=None)
             ax.fill_between(x, neg, neg + down, color=colour, lw=0, alpha=0.85)
             pos, neg = pos + up, neg + down
@@ -229,7 +228,7 @@ def over_time_figure(info: dict, over: list[dict]):
                f"{'channel effects' if info['by'] == 'mechanism' else 'Shapley contributions'} stacked (gains above "
                f"zero, losses below); they add up to the black line. Dotted verticals: scheduled events; dashed: "
                f"{month_words(info['date'])}, the month of the waterfall. {info['runs']:,} paired runs per variant.")
-        finish(fig, title, sub)
+        plot.finish(fig, title, sub)
         return fig
 
 
@@ -241,12 +240,12 @@ def _event_lines(ax, info: dict, dates: list[str], x) -> None:
                 ax.axvline(x[dates.index(s["at"])], color="#777777", lw=0.6, ls=":", zorder=0)
 
 
-def draw_attribution(folder) -> list[Path]:
-    """Draw a standalone attribution folder's figures; their PNG and SVG paths."""
+def draw_attribution(folder, formats=("png",)) -> list[Path]:
+    """Draw a standalone attribution folder's figures in `formats`; the files written."""
     folder = Path(folder)
     info, rows, over = load(folder)
-    paths = plot.save(waterfall_figure(info, rows), folder / "figures", "attribution_waterfall")
-    paths += plot.save(over_time_figure(info, over), folder / "figures", "attribution_over_time")
+    paths = plot.save(waterfall_figure(info, rows), folder / "figures", "attribution_waterfall", formats)
+    paths += plot.save(over_time_figure(info, over), folder / "figures", "attribution_over_time", formats)
     return paths
 
 

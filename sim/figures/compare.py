@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.text import Annotation
+from matplotlib.patches import Patch
 
+from sim.core.numbers import decimals_for, percent
 from sim.figures import style as plot
-from sim.figures.layout import GREY, LIGHT, MARKERS, finish, pct, reheader, wrap
+from sim.figures.fan import GAP, PANEL_H, PANEL_W, Fan, fan_chart
 from sim.figures.saved import Saved, num
+from sim.figures.style import GREY, LIGHT, MARKERS, finish
+from sim.figures.style import wrap_label as wrap
+
 
 QCOLS = ("q05", "q25", "q50", "q75", "q95")   # the quantile columns of compare_fan.csv
 
@@ -71,13 +74,13 @@ def _forest_marks(ax, axd, r: dict, y: float, c: str, m: int, filled: bool, prob
     ax.errorbar(est, y, xerr=_err(est, lo, hi), fmt=MARKERS[m % len(MARKERS)], color=c,
                 mfc=c if filled else "white", mec="#333333" if filled else c,
                 mew=0.6 if filled else 1.8, ms=6.5, lw=1.4, capsize=2.5)
-    ax.annotate(pct(est) if prob else f"{est:.3f}", (hi, y), xytext=(5, 0), textcoords="offset points",
-                va="center", fontsize=7.8, color="#333333")
+    ax.annotate(percent(est) if prob else f"{est:.{decimals_for(lo, hi)}f}", (hi, y), xytext=(5, 0),
+                textcoords="offset points", va="center", fontsize=7.8, color="#333333")
     if filled:
         d, dlo, dhi = num(r["difference"]), num(r["diff_low"]), num(r["diff_high"])
         axd.errorbar(d, y, xerr=_err(d, dlo, dhi), fmt=MARKERS[m % len(MARKERS)], color=c,
                      mfc=c, mec="#333333", mew=0.6, ms=6.5, lw=1.4, capsize=2.5)
-        text = (f"{d * 100:+.1f} pts" if prob else f"{d:+.3f}")
+        text = (f"{d * 100:+.1f} pts" if prob else f"{d:+.{decimals_for(dlo, dhi)}f}")
         axd.annotate(text, (dhi, y), xytext=(5, 0), textcoords="offset points", va="center",
                      fontsize=7.8, color="#333333")
 
@@ -198,40 +201,13 @@ def difference_figure(S: Saved, an: dict, label: str):
            f"paired runs, seed {S.man['seed']}: median, 50% and 90% of runs. Above 0: closer under {label}.")
     if random_new:
         sub += " Random shocks only in " + label + ": " + "; ".join(random_new) + "."
-    fig = plot.fan_chart(dates, q, pairs, S.actors, S.names, title, sub, events,
-                         ylabel="difference\n(mutual alignment)")
-    for ax in fig.axes:
-        if ax.get_visible():
-            ax.set_ylim(-lim, lim)
-            _merge_event_numbers(ax)
-    reheader(fig, title, sub)
-    return fig
-
-
-def _merge_event_numbers(ax) -> None:
-    """Event numbers of the same month are shown once ('5,6'); numbers of nearby months are
-    set to the left and right of their lines so they do not overprint."""
-    anns = sorted((a for a in ax.texts if isinstance(a, Annotation) and a.get_text().isdigit()),
-                  key=lambda a: int(a.get_text()))
-    placed = []            # (annotation, x in days)
-    for a in anns:
-        x = mdates.date2num(a.xy[0])
-        if placed and x == placed[-1][1]:
-            placed[-1][0].set_text(placed[-1][0].get_text() + "," + a.get_text())
-            a.set_visible(False)
-            continue
-        placed.append((a, x))
-    for (a, x), (b, y) in zip(placed, placed[1:]):
-        if y - x < 20 * (len(a.get_text()) + len(b.get_text())):
-            for ann, dx, ha in ((a, -1.5, "right"), (b, 1.5, "left")):
-                ann.set_anncoords("offset points")
-                ann.xyann = (dx, 1.0)
-                ann.set_ha(ha)
+    return fan_chart(dates, q, pairs, S.actors, S.names, title, sub,
+                     Fan(events=events, ylabel="difference in\nmutual alignment", ylim=(-lim, lim), thresholds=False))
 
 
 def levels_figure(S: Saved, an: dict):
     """The key pairs' mutual alignment over time under each scenario: medians and 50% bands,
-    the baseline in grey."""
+    the baseline in grey; the key takes the first free panel."""
     base = an["baseline"]
     scens = an["scenarios"]
     pairs, dates, _ = _fan_table(S, an["name"], "level", base)
@@ -242,43 +218,52 @@ def levels_figure(S: Saved, an: dict):
     x = plot.month_axis(dates)
     n = len(pairs)
     cols = min(n, 3)
-    rows = int(np.ceil(n / cols))
+    rows = -(-n // cols)
+    w = PANEL_W.get(cols, 3.4)
+    free = rows * cols > n
+    others = [s for s in scens if s != base]
+    handles = [Line2D([], [], color=GREY, lw=1.6, label=f"{base}: {S.title_of(base)} (baseline)")]
+    handles += [Line2D([], [], color="#333333", lw=1.8, ls=styles[(k + 1) % len(styles)],
+                       label=f"{s}: {S.title_of(s)} (in each pair's colour)") for k, s in enumerate(others)]
+    handles += [Patch(color=GREY, alpha=0.4, label="middle 50% of runs"),
+                Line2D([], [], color=GREY, lw=0.7, ls=(0, (5, 3)), label=f"{plot.MINUS}0.5 / +0.5: opposed / aligned")]
+    legend_h = 0.0 if free else 0.2 * len(handles) + 0.1
+    sub = (f"Median (line) and middle 50% of runs (band) of mutual alignment; {an['runs']:,} runs per scenario, "
+           f"seed {S.man['seed']}.")
     with plt.rc_context(plot.STYLE):
-        fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 2.7 * rows + 1.3), sharex=True, sharey=True,
-                                 squeeze=False)
-        for ax, p in zip(axes.flat, pairs):
-            c = plot.pair_colour(S.actors, *p)
-            qb = tables[base][p]
-            ax.fill_between(x, qb["q25"], qb["q75"], color=LIGHT, alpha=0.5, lw=0)
-            ax.plot(x, qb["q50"], color=GREY, lw=1.6, ls=styles[0])
-            k = 0
-            for s in scens:
-                if s == base:
-                    continue
-                k += 1
-                q = tables[s][p]
-                ax.fill_between(x, q["q25"], q["q75"], color=c, alpha=0.22, lw=0)
-                ax.plot(x, q["q50"], color=c, lw=1.8, ls=styles[k % len(styles)])
-            ax.axhline(0, color="#444444", lw=0.6)
-            ax.set_title(f"{S.names[p[0]]} – {S.names[p[1]]}")
-            ax.set_ylim(-1.02, 1.02)
-            ax.xaxis.set_major_locator(mdates.YearLocator())
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-            ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
-        for ax in axes[:, 0]:
-            ax.set_ylabel("mutual alignment")
-        for ax in axes.flat[n:]:
-            ax.set_visible(False)
-        handles = [Line2D([], [], color=GREY, lw=1.6, label=f"{base}: {S.title_of(base)} (baseline)")]
-        k = 0
-        for s in scens:
-            if s != base:
-                k += 1
-                handles.append(Line2D([], [], color="#333333", lw=1.8, ls=styles[k % len(styles)],
-                                      label=f"{s}: {S.title_of(s)} (in each pair's colour)"))
-        fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.01, 0.0), fontsize=7.8)
-        title = "Where do the key alignments go under each scenario?"
-        sub = (f"Median (line) and middle 50% of runs (band) of mutual alignment; {an['runs']:,} runs per scenario, "
-               f"seed {S.man['seed']}.")
-        finish(fig, title, sub, bottom=0.2 * len(handles) / fig.get_figheight() + 0.02)
-        return fig
+        pg = plot.page(0.75 + cols * w + (cols - 1) * GAP[0] + 0.25, rows * PANEL_H + (rows - 1) * GAP[1] + legend_h,
+                       "Where do the key alignments go under each scenario?", sub, margins=(0.75, 0.3, 0.25, 0.5))
+        for k, p in enumerate(pairs):
+            r, c = divmod(k, cols)
+            ax = pg.rect(c * (w + GAP[0]), legend_h + (rows - 1 - r) * (PANEL_H + GAP[1]), w, PANEL_H)
+            _levels_panel(ax, x, tables, base, others, p, plot.pair_colour(S.actors, *p), styles)
+            plot.panel_title(ax, f"{S.names[p[0]]} {plot.DASH} {S.names[p[1]]}")
+            plot.year_axis(ax, x, labels=k + cols >= n)
+            if c == 0:
+                plot.axis_labels(ax, "mutual alignment")
+            else:
+                ax.tick_params(axis="y", labelleft=False)
+        if free:
+            r, c = divmod(n, cols)
+            key = pg.rect(c * (w + GAP[0]), (rows - 1 - r) * (PANEL_H + GAP[1]), w, PANEL_H)
+            key.axis("off")
+            key.legend(handles=handles, loc="center left", fontsize=7.3, title="Key", title_fontsize=8.5,
+                       alignment="left")
+        else:
+            pg.fig.legend(handles=handles, loc="lower left", fontsize=7.5, bbox_to_anchor=(pg.body[0], pg.body[1]))
+        return pg.fig
+
+
+def _levels_panel(ax, x, tables, base, others, p, c, styles) -> None:
+    """One pair under every scenario: the baseline in grey, the others in the pair's colour."""
+    qb = tables[base][p]
+    ax.fill_between(x, qb["q25"], qb["q75"], color=LIGHT, alpha=0.5, lw=0)
+    ax.plot(x, qb["q50"], color=GREY, lw=1.6, ls=styles[0])
+    for k, s in enumerate(others, 1):
+        q = tables[s][p]
+        ax.fill_between(x, q["q25"], q["q75"], color=c, alpha=0.22, lw=0)
+        ax.plot(x, q["q50"], color=c, lw=1.8, ls=styles[k % len(styles)])
+    ax.axhline(0, color="#444444", lw=0.6)
+    for y in (plot.ALIGNED, -plot.ALIGNED):
+        ax.axhline(y, color=plot.FAINT, lw=0.7, ls=(0, (5, 3)), zorder=1)
+    ax.set_ylim(-1.02, 1.02)

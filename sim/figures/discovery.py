@@ -8,7 +8,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from sim.figures import style as plot
-from sim.figures.layout import LIGHT, finish, wrap
+from sim.figures.style import LIGHT, finish
+from sim.figures.style import wrap_label as wrap
 from sim.figures.saved import Saved, num
 
 

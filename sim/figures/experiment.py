@@ -3,7 +3,7 @@ tables and samples.npz), so `alignsim plot DIR` redraws them byte for byte.
 
 Style from sim.figures.style: one colour per actor pair (pair_colour over the experiment's
 actors), Paul Tol's colour-blind-safe palette, the question as the title, dates on time axes,
-PNG + SVG. This module lists the figures of a folder (`specs`) and draws them
+PNG (SVG or PDF on request). This module lists the figures of a folder (`specs`) and draws them
 (`plot_experiment`); each analysis type's figures are drawn in a module of their own:
 sim.figures.compare, .sweep, .sensitivity and .discovery.
 
@@ -99,12 +99,24 @@ def specs(folder) -> list[tuple[str, object, str]]:
     return out
 
 
-def plot_experiment(folder) -> list[Path]:
-    """Redraw every figure of an experiment folder from its saved files; PNG and SVG paths."""
+def plot_experiment(folder, formats=("png",)) -> list[Path]:
+    """Redraw every figure of an experiment folder from its saved files.
+
+    Parameters
+    ----------
+    folder : str or Path
+    formats : sequence of str
+        File formats (sim.figures.style.FORMATS).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     folder = Path(folder)
     paths: list[Path] = []
     for stem, draw, _ in specs(folder):
         fig = draw()
         if fig is not None:
-            paths += plot.save(fig, folder / "figures", stem)
+            paths += plot.save(fig, folder / "figures", stem, formats)
     return paths

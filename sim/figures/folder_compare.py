@@ -16,7 +16,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.figures import style as plot
-from sim.figures.layout import finish
 from sim.figures.saved import num, read_rows
 
 
@@ -57,7 +56,7 @@ def difference_figure(man: dict, over: list[dict]):
         sub = (f"Mutual alignment under {b['name']} minus under {a['name']}, month by month (above 0: closer under "
                f"{b['name']}). {how}; black: mean difference and its 95% interval. {man['pairing'][0].upper()}"
                f"{man['pairing'][1:]}. Dotted lines: scheduled events in only one of the two.")
-        finish(fig, title, sub)
+        plot.finish(fig, title, sub)
         return fig
 
 
@@ -89,9 +88,9 @@ def _short(side: dict) -> str:
     return side["title"].split(":")[0].strip() or side["name"]
 
 
-def draw_comparison(folder) -> list[Path]:
-    """Draw a comparison folder's figure; its PNG and SVG paths."""
+def draw_comparison(folder, formats=("png",)) -> list[Path]:
+    """Draw a comparison folder's figure in `formats`; the files written."""
     folder = Path(folder)
     man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     over = read_rows(folder / "compare_over_time.csv")
-    return plot.save(difference_figure(man, over), folder / "figures", "compare_difference")
+    return plot.save(difference_figure(man, over), folder / "figures", "compare_difference", formats)

@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim.figures import style as plot
-from sim.figures.layout import finish, wrap
+from sim.figures.style import finish
+from sim.figures.style import wrap_label as wrap
 from sim.figures.saved import Saved, num
 
 

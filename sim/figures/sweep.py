@@ -9,7 +9,9 @@ import numpy as np
 
 from sim.core.stats import wilson_interval
 from sim.figures import style as plot
-from sim.figures.layout import finish, pct, wrap
+from sim.core.numbers import percent
+from sim.figures.style import finish
+from sim.figures.style import wrap_label as wrap
 from sim.figures.saved import Saved, num
 
 
@@ -36,28 +38,30 @@ def _sweep_sub(S: Saved, an: dict) -> str:
 
 
 def heatmap_figure(S: Saved, an: dict, outcome: str):
-    """A two-parameter grid sweep as a heatmap: the outcome's share (or mean) in each cell."""
+    """A two-parameter grid sweep as a heatmap: the outcome's share (or mean) in each cell,
+    with its 95% interval, so noise between neighbouring cells is visible as such."""
     p1, p2 = an["parameters"]
     x, est, lo, hi, cnt, n = _sweep_rows(S, an, outcome)
     v1 = np.unique(x[:, 0])
     v2 = np.unique(x[:, 1])
+    cells = {}
+    for (a, b), e, l_, h_ in zip(x, est, lo, hi):
+        cells[np.searchsorted(v2, b), np.searchsorted(v1, a)] = (e, l_, h_)
     grid = np.full((len(v2), len(v1)), np.nan)
-    for (a, b), e in zip(x, est):
-        grid[np.searchsorted(v2, b), np.searchsorted(v1, a)] = e
+    for (i, j), (e, _, _) in cells.items():
+        grid[i, j] = e
     prob = S.outcomes[outcome]["binary"]
     with plt.rc_context({**plot.STYLE, "axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(1.0 + 0.72 * len(v1) + 2.2, 1.6 + 0.5 * len(v2) + 1.3))
+        fig, ax = plt.subplots(figsize=(1.0 + 0.78 * len(v1) + 2.2, 1.6 + 0.56 * len(v2) + 1.3))
         vmin, vmax = (0.0, 1.0) if prob else (float(np.nanmin(grid)), float(np.nanmax(grid)))
         im = ax.imshow(grid, origin="lower", cmap="cividis", vmin=vmin, vmax=vmax, aspect="auto")
-        for i in range(len(v2)):
-            for j in range(len(v1)):
-                e = grid[i, j]
-                if np.isfinite(e):
-                    frac = (e - vmin) / (vmax - vmin) if vmax > vmin else 0.5
-                    ax.text(j, i, pct(e) if prob else f"{e:.2f}", ha="center", va="center", fontsize=7.5,
-                            color="black" if frac > 0.55 else "white")
-        ax.set_xticks(range(len(v1)), [f"{v:.3g}" for v in v1])
-        ax.set_yticks(range(len(v2)), [f"{v:.3g}" for v in v2])
+        for (i, j), (e, l_, h_) in cells.items():
+            frac = (e - vmin) / (vmax - vmin) if vmax > vmin else 0.5
+            ink = "black" if frac > 0.55 else "white"
+            ax.text(j, i + 0.12, percent(e) if prob else f"{e:.2f}", ha="center", va="center", fontsize=7.8, color=ink)
+            ax.text(j, i - 0.22, _interval(l_, h_, prob), ha="center", va="center", fontsize=5.8, color=ink)
+        ax.set_xticks(range(len(v1)), [tick(v) for v in v1])
+        ax.set_yticks(range(len(v2)), [tick(v) for v in v2])
         ax.set_xlabel(p1["label"])
         ax.set_ylabel(p2["label"])
         cb = fig.colorbar(im, ax=ax, shrink=0.85)
@@ -66,9 +70,25 @@ def heatmap_figure(S: Saved, an: dict, outcome: str):
             cb.ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
         q = f"the chance that {S.desc(outcome)}" if prob else S.desc(outcome)
         title = an.get("title") or f"How does {q} depend on {p1['label']} and {p2['label']}?"
-        what = (f"Cell: share of runs with {S.desc(outcome)}." if prob else f"Cell: mean {S.desc(outcome)}.")
+        what = (f"Cell: share of runs with {S.desc(outcome)}, and below it the 95% interval (Wilson); neighbouring "
+                "cells whose intervals overlap are not told apart by these runs." if prob
+                else f"Cell: mean {S.desc(outcome)}, and below it the 95% interval.")
         finish(fig, title, what + " " + _sweep_sub(S, an))
         return fig
+
+
+def tick(v: float) -> str:
+    """A grid value as a tick label: two decimals at most, trailing zeros dropped (0.2333 -> 0.23)."""
+    return f"{v:.2f}".rstrip("0").rstrip(".") if abs(v) < 100 else f"{v:.0f}"
+
+
+def _interval(lo: float, hi: float, prob: bool) -> str:
+    """A cell's 95% interval, in points for shares."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    if prob:
+        return f"{percent(lo).rstrip('%')}–{percent(hi)}"
+    return f"{lo:.2f} to {hi:.2f}"
 
 
 def _bins(x, cnt, n, est, k=8):

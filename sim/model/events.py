@@ -21,6 +21,7 @@ from numba import njit
 from sim.model.rules import (CLOSURE_COERCION, COST_MILITARY, ENTRAPMENT, JIT, REOPENING, STRIKE_GAIN, SUMMIT,
                              TEMPERATURE, U)
 from sim.model.decisions import choose
+from sim.model.rules import nonzero
 from sim.model.state import CLOSURE, DIPLOMATIC, STRIKE
 
 
@@ -48,10 +49,18 @@ def declared(s, k, f, r0, r1, x, out):
     scripted(f, r0, r1, x)
     dec = k.declared
     for pass_kind in (CLOSURE, STRIKE):
+        closing = nonzero(x.closure_by, r0, r1)
         for d in range(dec.author.shape[0]):
             if dec.kind[d] != pass_kind:
                 continue
             a, obj = dec.author[d], dec.object[d]
+            if pass_kind == STRIKE and not closing[:, obj].any() and not _going(s, d, r0, r1):
+                # no closure by the target in any run of the block: a strike is worth nothing, as
+                # computing it would find (so skipping changes no run's bits)
+                for r in range(U(r0), U(r1)):
+                    out.decided[d, r] = 0.0
+                    out.decided_left[d, r] = 0.0
+                continue
             for r in range(U(r0), U(r1)):
                 if pass_kind == CLOSURE:
                     value, cost = _closure_value(s, k, a, obj, r)
@@ -62,10 +71,20 @@ def declared(s, k, f, r0, r1, x, out):
                              0.0, 0.0) > 0.0
                 going = s.decided_left[d, r] > 0.0
                 level = s.decided[d, r] if going else (k.decision_intensity[d, r] if act else 0.0)
-                left = s.decided_left[d, r] - 1.0 if going else (k.decision_duration[d, r] if act else 0.0)
+                # the month it is taken counts as the act's first: it lasts `duration` months
+                left = s.decided_left[d, r] - 1.0 if going else (k.decision_duration[d, r] - 1.0 if act else 0.0)
                 out.decided[d, r] = level
                 out.decided_left[d, r] = left
-            _apply(k, x, out, d, pass_kind, a, obj, r0, r1)
+            _apply(s, k, x, out, d, pass_kind, a, obj, r0, r1)
+
+
+@njit(**JIT)
+def _going(s, d, r0, r1):
+    """Whether decision d's act is still running in some run of the block."""
+    for r in range(U(r0), U(r1)):
+        if s.decided_left[d, r] > 0.0:
+            return True
+    return False
 
 
 @njit(**JIT)
@@ -103,14 +122,19 @@ def _strike_value(s, k, x, a, b, r):
 
 
 @njit(**JIT)
-def _apply(k, x, out, d, kind, a, obj, r0, r1):
+def _apply(s, k, x, out, d, kind, a, obj, r0, r1):
     """What decision d does this month: a closure closes its route in its author's name, less
-    what strikes on the author reopen; a strike is an attack."""
+    what strikes on the author reopen (this month's scheduled attacks, and the strikes decided
+    last month: this month's are decided after the closures they answer); a strike is an attack."""
     if kind == CLOSURE:
+        dec = k.declared
         for r in range(U(r0), U(r1)):
             struck = 0.0
             for h in range(x.conflict.shape[0]):
                 struck += x.conflict[h, a, r]
+            for d2 in range(dec.author.shape[0]):
+                if dec.kind[d2] == STRIKE and dec.object[d2] == a:
+                    struck += s.decided[d2, r]
             level = out.decided[d, r] * max(1.0 - k.w[REOPENING, r] * min(struck, 1.0), 0.0)
             out.decided[d, r] = level
             x.closure[obj, r] = max(x.closure[obj, r], level)

@@ -1,8 +1,8 @@
 """The rules of the model, written once: one month of R runs, compiled with numba.
 
-`month` calls the submodels in the order of docs/MODEL.md, section Details: threat and
-capability, sanctions, trade, pressure and need, positions and outcomes, support decisions,
-expectations, alignment. Trade is in sim.model.trade, interests in sim.model.interests, support
+`month` calls the submodels in the order of docs/MODEL.md, section Details: declared decisions
+(closures, strikes), threat and capability, sanctions, trade, pressure and need, support decisions
+and summits, positions and outcomes, expectations, alignment. Trade is in sim.model.trade, interests in sim.model.interests, support
 decisions in sim.model.decisions; the rest is here. The compiled loops over blocks of runs and
 over months that call `month` are in sim.model.loops; sim.model.simulate calls those from Python.
 
@@ -152,7 +152,8 @@ def need_and_pressure(x, prim, sec, adapted, k, r0, r1, effort, out_pressure, ou
     for j in range(n):
         for r in range(U(r0), U(r1)):
             effort[0, r] = 0.0     # the rise of sanctions on j, all senders
-            effort[1, r] = 0.0     # the trade cut for j by authored closures
+            effort[1, r] = 0.0     # the trade cut for j by others' authored closures
+            effort[2, r] = 0.0     # the trade j cut for itself by its own closures
             out_need[j, r] = lost[j, r]
         for h in range(n):
             for r in range(U(r0), U(r1)):
@@ -163,20 +164,21 @@ def need_and_pressure(x, prim, sec, adapted, k, r0, r1, effort, out_pressure, ou
                 if not closing[q, h]:
                     continue
                 for r in range(U(r0), U(r1)):
-                    effort[1, r] += x.closure_by[q, h, r] * k.choke_loss[q, j, r]
+                    # an author's loss to its own closure is need, but no one's pressure on it
+                    effort[1 if h != j else 2, r] += x.closure_by[q, h, r] * k.choke_loss[q, j, r]
         for h in range(n):
             for r in range(U(r0), U(r1)):
                 out_pressure[h, j, r] = 0.0
             for q in range(n_q):
-                if not closing[q, h]:
+                if h == j or not closing[q, h]:
                     continue
                 for r in range(U(r0), U(r1)):
                     out_pressure[h, j, r] += x.closure_by[q, h, r] * k.choke_loss[q, j, r]
             for r in range(U(r0), U(r1)):
                 closed = out_pressure[h, j, r]
-                # the authored closures' part of the loss, then the rest by sanctions
+                # the authored closures' part of the loss, then the rest, less what j cut itself, by sanctions
                 by_closure = closed * min(lost[j, r] / effort[1, r], 1.0) if effort[1, r] > 0.0 else 0.0
-                rest = max(lost[j, r] - effort[1, r], 0.0)
+                rest = max(lost[j, r] - effort[1, r] - effort[2, r], 0.0)
                 rise = max(prim[h, j, r] - k.sanctions0[h, j, r], 0.0) + max(sec[h, j, r] - k.secondary0[h, j, r], 0.0)
                 share = rise / effort[0, r] if effort[0, r] > 0.0 else 0.0
                 out_pressure[h, j, r] = x.conflict[h, j, r] + by_closure + rest * share

@@ -58,7 +58,7 @@ class State(NamedTuple):
     act: KindPair            # 1 where i has decided to back j with a kind of support, else 0
     trade: Pair              # delivered trade, US$ bn/yr, symmetric
     trade_row: PerActor      # delivered trade with the rest of the world, US$ bn/yr
-    pressure: Pair           # acute pressure h puts on j (conflict, and its share of j's trade lost to sanctions)
+    pressure: Pair           # acute pressure h puts on j (conflict; j's trade lost to h's closures and sanctions)
     need: PerActor           # acute pressure on each actor not yet adapted to, [0, 1]
     adapted: PerActor        # the pressure each actor has adapted to
     positions: ActorIssue    # each actor's position on each issue, [-1, 1]
@@ -78,7 +78,7 @@ class Forcing(NamedTuple):
     arms: Pair               # arms transfer, supplier -> recipient
     diplomacy: Pair          # summit or deal
     shift: ActorIssue        # one-off change of an actor's positions (a change of government or policy)
-    closure: PerChokepoint   # share of each corridor's or chokepoint's capacity closed
+    closure: PerChokepoint   # share of each corridor's or chokepoint's traffic turned away
     closure_by: ChokeActor   # the part of a closure an actor authors (a scheduled closure with an author)
     memory: Memory
 

@@ -14,18 +14,14 @@ from pathlib import Path
 
 from sim.core.stats import Z95, wilson_interval
 from sim.report import attribution as attr
-from sim.report.page import esc, num, pct, read_rows
+from sim.core.numbers import percent as pct
+from sim.report.page import esc, num, read_rows
 from sim.scenario.parameters import PARAMETERS
 
 
 def judgment_weights() -> tuple[int, int]:
     """(dynamics weights whose default is stated judgment, all dynamics weights)."""
     return sum(p.source.startswith("judgment") for p in PARAMETERS.values()), len(PARAMETERS)
-
-
-def _how_many(k: int, n: int) -> str:
-    """'all 46' or '40 of the 46'."""
-    return f"all {n}" if k == n else f"{k} of the {n}"
 
 
 def probability_error(runs: int) -> float:
@@ -36,20 +32,19 @@ def probability_error(runs: int) -> float:
 TARGET_POINTS = 2.0   # the Monte Carlo error of a probability the summary calls small, in points
 
 
-def _sure(runs: int, widest: float | None, per: str = " per scenario") -> list[str]:
+def _sure(man: dict, runs: int, widest: float | None, per: str = " per scenario") -> list[str]:
     """How sure: the Monte Carlo error for the run count, then what it does not cover."""
-    k, n = judgment_weights()
     h = probability_error(runs) * 100
     mean = f" and of a mean difference about ±{widest:.3f} (the widest interval above)" if widest else ""
     enough = (f"so more runs would change little" if h <= TARGET_POINTS else
               f"{math.ceil((Z95 * 0.5 / (TARGET_POINTS / 100)) ** 2):,} runs would bring it to "
               f"±{TARGET_POINTS:.0f} points")
-    weights = _how_many(k, n)
+    k, n = judgment_weights()
+    clause = f"{'all ' + str(n) if k == n else f'{k} of the {n}'} of its dynamics weights are stated judgment, not fitted to data"
     return [f"With {runs:,} runs{per}, the Monte Carlo error of a probability is at most ±{h:.1f} percentage "
             f"points (95%){mean}; {enough}.",
-            f"The larger uncertainty is the model's: {weights} of its dynamics weights are stated judgment, not "
-            f"fitted to data, so read these as consequences of the scenario's assumptions, not forecasts (see "
-            f"Limitations)."]
+            f"The larger uncertainty is the model's: {clause}, so read these as consequences of the scenario's "
+            f"assumptions, not forecasts (see Limitations)."]
 
 
 def summary(folder: Path, man: dict) -> list[str]:
@@ -58,7 +53,7 @@ def summary(folder: Path, man: dict) -> list[str]:
     if kind == "experiment":
         sentences = experiment_sentences(folder, man)
     elif kind == "attribution":
-        sentences = attribution_sentences(folder, man["attribution"])
+        sentences = attribution_sentences(folder, man["attribution"], man=man)
     else:
         sentences = run_sentences(folder, man)
     return ["<h2>Executive summary</h2>",
@@ -87,7 +82,7 @@ def experiment_sentences(folder: Path, man: dict) -> list[str]:
     if not atts:
         out.append("This folder holds no attribution of the change to events or mechanisms; an analysis of "
                    "type \"attribution\" or `alignsim attribute` adds one.")
-    return out + _sure(runs, widest)
+    return out + _sure(man, runs, widest)
 
 
 def _compare_sentences(rows: list[dict], an: dict, scens: dict, desc: dict,
@@ -123,7 +118,7 @@ def _compare_sentences(rows: list[dict], an: dict, scens: dict, desc: dict,
     return out, widest
 
 
-def attribution_sentences(folder: Path, info: dict, name: str | None = None) -> list[str]:
+def attribution_sentences(folder: Path, info: dict, name: str | None = None, man: dict | None = None) -> list[str]:
     """An attribution folder's summary: the change, how many paired runs it holds in, what drives it,
     how sure."""
     rows = attr.rows_of(folder, name)
@@ -138,7 +133,7 @@ def attribution_sentences(folder: Path, info: dict, name: str | None = None) -> 
     if name is not None:
         return out
     out += attr.driver_sentences(info, rows)
-    return out + _sure(info["runs"], (num(total["hi"]) - num(total["lo"])) / 2, " per variant")
+    return out + _sure(man or {}, info["runs"], (num(total["hi"]) - num(total["lo"])) / 2, " per variant")
 
 
 def run_sentences(folder: Path, man: dict) -> list[str]:
@@ -167,7 +162,7 @@ def run_sentences(folder: Path, man: dict) -> list[str]:
     out.append(f"The scenario schedules {len(shocks)} dated event{'s' if len(shocks) != 1 else ''}"
                + (f" ({listed})" if shocks else "") + "; this folder does not attribute the change to them "
                "(`alignsim attribute` does).")
-    return out + _sure(runs, None, "")
+    return out + _sure(man, runs, None, "")
 
 
 def _share(p: str, runs: int) -> str:
@@ -202,11 +197,9 @@ def limitations(man: dict) -> list[str]:
         "(support, sanctions, and the closures and strikes a scenario declares); they do not anticipate replies, "
         "bargain or bluff. Nothing happens that the scenario neither schedules nor declares. A month is the "
         "shortest step: a twelve-day war is one month at its intensity. docs/MODEL.md (section 12) lists the rest.",
-        f"<b>Judgment, not calibration.</b> {_how_many(k, n).capitalize()} of the model's dynamics weights are "
-        "stated judgment "
-        "(docs/MODEL.md, section 7); none is fitted to data and no skill against history is claimed. The numbers "
-        "say what follows from these judgments and the scenario's inputs; a sensitivity analysis shows which of "
-        "them matter.",
+        f"<b>Judgment, not calibration.</b> {k} of the model's {n} dynamics weights are stated judgment "
+        "(docs/MODEL.md, section 7); none is fitted to data. The numbers say what follows from these judgments "
+        "and the scenario's inputs; a sensitivity analysis shows which of them matter.",
         f"<b>Monte Carlo error.</b> With {runs:,} runs, a probability is estimated to within "
         f"±{h:.1f} percentage points at worst (95%, at 50%) and ±{h10:.1f} at 10% or 90%; the intervals in this "
         "report include it. They do not include the uncertainty of the weights or inputs beyond what the scenario "

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.core.numbers import decimals_for, estimate_interval, percent, percent_interval
+from sim.core.paths import builtin_name
 from sim.figures.experiment import specs
 from sim.report import attribution as attr
 from sim.report import briefing
-from sim.report.page import (
-    esc,
-    figure,
-    num,
-    page,
-    pct,
-    read_rows,
-    table,
-    versions_table,
-)
+from sim.report.page import esc, figure, num, page, read_rows, table, versions_table
+
+# what each data file holds, in the order the Data line lists them
+DATA = {"outcomes.csv": "per scenario or point and outcome", "compare.csv": "", "compare_fan.csv": "",
+        "sweep.csv": "", "sobol.csv": "", "prim.csv": "", "prim_box.csv": "", "rules.txt": "",
+        "samples.npz": "parameter samples and per-run outcome values"}
 
 
 def experiment_report(folder: Path, man: dict) -> str:
@@ -112,20 +110,21 @@ def _outcome_rows(outs, scenarios, others, by: dict, desc: dict, level, differen
 
 
 def _probability_cell(r: dict) -> str:
-    return f"{pct(num(r['estimate']))} ({pct(num(r['ci_low']))}–{pct(num(r['ci_high']))})"
+    return percent_interval(num(r["estimate"]), num(r["ci_low"]), num(r["ci_high"]))
 
 
 def _points_cell(r: dict) -> str:
-    return (f"{num(r['difference']) * 100:+.1f} pts ({num(r['diff_low']) * 100:+.1f} to "
-            f"{num(r['diff_high']) * 100:+.1f})")
+    return estimate_interval(100 * num(r["difference"]), 100 * num(r["diff_low"]), 100 * num(r["diff_high"]),
+                             signed=True).replace(" (", " pts (", 1)
 
 
 def _mean_cell(r: dict) -> str:
-    return f"{num(r['estimate']):.3f} ({num(r['ci_low']):.3f}–{num(r['ci_high']):.3f})"
+    """A mean rounded to what its interval supports: 26.3 (25.9 to 26.8), not 26.335."""
+    return estimate_interval(num(r["estimate"]), num(r["ci_low"]), num(r["ci_high"]))
 
 
 def _difference_cell(r: dict) -> str:
-    return f"{num(r['difference']):+.3f} ({num(r['diff_low']):+.3f} to {num(r['diff_high']):+.3f})"
+    return estimate_interval(num(r["difference"]), num(r["diff_low"]), num(r["diff_high"]), signed=True)
 
 
 def _sweep_summary(folder: Path, an: dict, desc: dict) -> list[str]:
@@ -139,7 +138,8 @@ def _sweep_summary(folder: Path, an: dict, desc: dict) -> list[str]:
             continue
         lo = min(rs, key=lambda r: num(r["estimate"]))
         hi = max(rs, key=lambda r: num(r["estimate"]))
-        fmt = pct if rs[0]["kind"] == "probability" else (lambda v: f"{v:.3f}")
+        d = decimals_for(num(rs[0]["ci_low"]), num(rs[0]["ci_high"]))
+        fmt = percent if rs[0]["kind"] == "probability" else (lambda v, d=d: f"{v:.{d}f}")
         where = lambda r: ", ".join(f"{labels[k]} {num(r[k]):.3g}" for k in keys)  # noqa: E731
         body.append([desc[o], f"{fmt(num(lo['estimate']))} at {where(lo)}",
                      f"{fmt(num(hi['estimate']))} at {where(hi)}"])
@@ -163,7 +163,7 @@ def _sobol_table(folder: Path, an: dict, desc: dict) -> list[str]:
         body.append([desc[r["outcome"]], r["label"], f"{r['low']} – {r['high']}",
                      f"{num(r['S1']):.2f} ({num(r['S1_low']):.2f} to {num(r['S1_high']):.2f})",
                      f"{num(r['ST']):.2f} ({num(r['ST_low']):.2f} to {num(r['ST_high']):.2f})",
-                     pct(num(r["noise_share"]))])
+                     percent(num(r["noise_share"]))])
     return [table(["outcome", "parameter", "range", "first order S1 (95% CI)", "total order ST (95% CI)",
                    "replicate noise"], body, 'class="sobol"', numeric=(3, 4, 5)),
             f'<p class="note">Sobol\' indices by scipy.stats.sobol_indices (Saltelli 2010 design and estimators), '
@@ -236,21 +236,36 @@ def _owner(stem: str, man: dict) -> str:
 
 
 def _experiment_reproduce(folder: Path, man: dict) -> list[str]:
-    """The command that reproduces every table, the recorded command, versions and the file."""
+    """The command that reproduces every table, the recorded command, versions, the experiment
+    file, and the data files the folder holds."""
     ex = man["experiment"]
+    name = builtin_name(ex["file"], "experiments")
+    target = name if name is not None else Path(ex["file"]).name
+    scale = _scale(man)
     body = ["<h2>Reproduce</h2>"]
-    body.append(f"<p>Seed {man['seed']} and the runs per scenario or point (default {man.get('runs', 0):,}) are "
-                f"in the experiment file, shown below. Run r of an ensemble gives the same numbers whatever the "
-                f"chunking, worker count or backend, so with the package versions listed this command reproduces "
-                f"every table:</p>")
-    body.append(f"<pre>alignsim experiment {esc(ex['file'])} --out {esc(folder)}\nalignsim report {esc(folder)}</pre>")
+    body.append(f"<p>Seed {man['seed']} and the runs per scenario or point are in the experiment file, shown "
+                f"below. Run r of an ensemble gives the same numbers whatever the chunking, worker count or "
+                f"backend, so with the package versions listed this command reproduces every table"
+                + ("" if name is not None else f" (run it next to {esc(target)} and the scenario files it names)")
+                + ":</p>")
+    body.append(f"<pre>alignsim experiment {esc(target)}{scale} --out reproduced\nalignsim report reproduced</pre>")
     if man.get("command"):
         body.append(f'<p class="note">Recorded command: <code>{esc(" ".join(man["command"]))}</code>; timings (s): '
                     + esc(", ".join(f"{k} {v}" for k, v in man.get("timings", {}).items())) + ".</p>")
     body.append(versions_table(man))
     body.append("<details><summary>The experiment file</summary>"
                 f"<pre>{esc(ex.get('text', ''))}</pre></details>")
-    body.append('<p class="note">Data: outcomes.csv (per scenario or point and outcome), compare.csv, sweep.csv, '
-                "sobol.csv, prim.csv, prim_box.csv, rules.txt and samples.npz (parameter samples and per-run outcome "
-                "values) in this folder; figures in figures/ as PNG and SVG.</p>")
+    files = set(man.get("files", []))
+    data = [f"{f} ({what})" if what else f for f, what in DATA.items() if f in files]
+    formats = sorted({Path(f).suffix[1:].upper() for f in files if f.startswith("figures/")})
+    body.append('<p class="note">Data in this folder: ' + esc(", ".join(data))
+                + (f"; figures in figures/ as {' and '.join(formats)}" if formats else "") + ".</p>")
     return body
+
+
+def _scale(man: dict) -> str:
+    """The --scale of the recorded command, as it must be repeated."""
+    cmd = list(man.get("command", []))
+    if "--scale" in cmd and cmd.index("--scale") + 1 < len(cmd):
+        return f" --scale {cmd[cmd.index('--scale') + 1]}"
+    return ""

@@ -46,13 +46,6 @@ def num(x) -> float:
         return float("nan")
 
 
-def pct(x: float) -> str:
-    """A share as a percentage (one decimal below 10%); a dash for NaN."""
-    if x != x:
-        return "–"
-    return f"{x:.0%}" if abs(x) >= 0.1 or x == 0 else f"{x:.1%}"
-
-
 def figure(path: Path, stem: str, caption: str) -> str:
     """A PNG embedded as base64 in a captioned <figure>: the page needs no other file."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")

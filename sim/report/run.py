@@ -6,17 +6,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.core.numbers import percent_interval, signed
+from sim.core.paths import builtin_name
 from sim.core.stats import wilson_interval
+from sim.engine.tables import settled_structure
 from sim.report import briefing
-from sim.report.page import esc, figure, num, page, pct, read_rows, table, versions_table
+from sim.report.page import esc, figure, num, page, read_rows, table, versions_table
 
 RUN_CAPTIONS = {
-    "fan_chart": "Mutual alignment of the key pairs over time: median, 50% and 90% of runs; dotted lines mark "
-                 "the scheduled events listed below the panels.",
-    "final_heatmap": "Who is aligned with whom at the horizon: median mutual alignment over runs.",
+    "fan_chart": "Mutual alignment of the key pairs over time: median, 50% and 90% of runs; dashed lines at "
+                 "+0.5 and \u22120.5 are the thresholds the table counts as aligned and opposed; numbered dotted "
+                 "lines mark the scheduled events listed below the panels.",
+    "final_heatmap": "Who is aligned with whom at the horizon, each pair once: the median mutual alignment over "
+                     "runs, the range of the middle 90% of runs, and the shares of runs aligned and opposed.",
     "balance_fan": "Polarization and structural balance over time (median, 50% and 90% of runs).",
-    "coalition_network": "Coalitions at the horizon: the modal landscape-theory two-bloc structure; edge width "
-                         "and colour show median mutual alignment.",
+    "coalition_network": "Coalitions at the horizon: the modal landscape-theory two-bloc structure; ties of "
+                         "median mutual alignment of at least 0.2 either way, width by strength.",
 }
 
 
@@ -45,11 +50,11 @@ def run_report(folder: Path, man: dict) -> str:
         for r in final:
             pair = (r["from"], r["to"])
             who = f"{names.get(pair[0], pair[0])} – {names.get(pair[1], pair[1])}"
-            cells = [who + (" (key pair)" if pair in key else ""), f"{num(r['median']):+.2f}"]
+            cells = [who + (" (key pair)" if pair in key else ""), signed(num(r["median"]))]
             for c in ("p_above_0.5", "p_between", "p_below_-0.5"):
                 p = num(r[c])
                 lo, hi = wilson_interval(round(p * runs), runs) if runs else (float("nan"),) * 2
-                cells.append(f"{pct(p)} ({pct(lo)}–{pct(hi)})")
+                cells.append(percent_interval(p, lo, hi))
             rows.append(cells)
         body.append(table(["pair", "median mutual alignment", "P(aligned > 0.5)", "P(between)", "P(opposed < −0.5)"],
                           rows, 'id="probabilities" class="probabilities"', numeric=(1, 2, 3, 4)))
@@ -58,10 +63,14 @@ def run_report(folder: Path, man: dict) -> str:
     coal = [r for r in read_rows(folder / "coalitions.csv") if r["kind"] == "same_coalition"]
     if coal:
         last = max(int(r["step"]) for r in coal)
-        rows = [[r["label"], r["date"], f"{pct(num(r['share']))} ({pct(num(r['ci95_low']))}–"
-                 f"{pct(num(r['ci95_high']))})"] for r in coal if int(r["step"]) == last]
+        rows = [[r["label"], r["date"], percent_interval(num(r["share"]), num(r["ci95_low"]), num(r["ci95_high"]))]
+                for r in coal if int(r["step"]) == last]
         body.append("<h3>Same coalition (landscape theory)</h3>")
         body.append(table(["pair", "date", "share of runs (95% CI)"], rows, 'class="coalitions"', numeric=(2,)))
+    settled = settled_structure(folder)
+    if settled:
+        body.append(f'<p class="settled">{esc(settled)} (So no coalition network figure: it would show '
+                    "only this.)</p>")
     shocks = man.get("shocks", [])
     if shocks:
         body.append("<h2>The scenario's events</h2><ul>")
@@ -76,11 +85,26 @@ def run_report(folder: Path, man: dict) -> str:
     pngs.sort(key=lambda p: (order.index(p.stem) if p.stem in order else len(order), p.stem))
     body += [figure(p, p.stem, RUN_CAPTIONS.get(p.stem, p.stem.replace("_", " "))) for p in pngs]
     body += briefing.limitations(man) + briefing.glossary()
-    body.append("<h2>Reproduce</h2>")
-    sets = " ".join(f"--set '{o}'" for o in sc.get("overrides", []))
-    body.append(f"<pre>alignsim run {esc(sc.get('file', '?'))} --runs {runs} --seed {man.get('seed')} "
-                f"--steps {man.get('steps')} {esc(sets)}</pre>")
-    if man.get("command"):
-        body.append(f'<p class="note">Recorded command: <code>{esc(" ".join(man["command"]))}</code>.</p>')
+    body += _reproduce(man, runs)
     body.append(versions_table(man))
     return page(title, body)
+
+
+def _reproduce(man: dict, runs: int) -> list[str]:
+    """The command that reproduces the folder: the scenario by its built-in name, or by its path
+    relative to the result folder (run it from there), never a path on the machine that made it."""
+    sc = man.get("scenario", {})
+    file = sc.get("file", "?")
+    name = builtin_name(file, "scenarios")
+    if name is not None:
+        target, where = name, ""
+    else:
+        target, where = Path(file).name, (" Run it next to the scenario file (" + esc(Path(file).name)
+                                           + "), which is not one of alignsim's built-in scenarios.")
+    sets = " ".join(f"--set '{o}'" for o in sc.get("overrides", []))
+    cmd = f"alignsim run {target} --runs {runs} --seed {man.get('seed')} --steps {man.get('steps')} {sets}".rstrip()
+    out = ["<h2>Reproduce</h2>", f"<pre>{esc(cmd)} --out reproduced</pre>",
+           f'<p class="note">With the package versions below this gives the same numbers.{where}</p>']
+    if man.get("command"):
+        out.append(f'<p class="note">Recorded command: <code>{esc(" ".join(man["command"]))}</code>.</p>')
+    return out

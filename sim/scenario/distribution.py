@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from sim.core import rng
 from sim.core.errors import ScenarioError
+
+# scipy.stats (about a second to import) and sim.core.rng (numba) are imported where a draw
+# needs them, so reading and showing a scenario stays quick.
 
 # name -> (required keys, optional keys)
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -22,6 +23,9 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "beta": (("a", "b"), ("low", "high")),
 }
 ALLOWED = 'a number, or a table {dist = "uniform"|"normal"|"triangular"|"beta", ...}'
+# the largest magnitude any number may have, whatever its key: beyond it, sums and products in
+# the model can overflow to inf (military = 1e308 would); the inputs it models are below 1e5
+MAX_MAGNITUDE = 1e12
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Dist:
         a = dict(self.args)
         if self.kind == "uniform":
             return a["low"] + u * (a["high"] - a["low"])
+        from scipy import stats
         if self.kind == "triangular":
             lo, hi = a["low"], a["high"]
             if hi == lo:   # scipy gives NaN for a zero-width triangle
@@ -82,10 +87,10 @@ def parse_value(raw, file, path: str, lo: float = -np.inf, hi: float = np.inf) -
     if isinstance(raw, bool) or not isinstance(raw, (int, float, dict)):
         raise ScenarioError(file, path, raw, f"expected {ALLOWED}{rng_text}")
     if not isinstance(raw, dict):
-        v = float(raw)
-        if not np.isfinite(v) or v < lo or v > hi:
-            raise ScenarioError(file, path, raw, f"must be a finite number{rng_text}")
-        return v
+        if not abs(raw) <= MAX_MAGNITUDE or not lo <= raw <= hi:   # also NaN, inf and huge integers
+            size = "" if np.isfinite(lo) and np.isfinite(hi) else f", at most {MAX_MAGNITUDE:g} in size"
+            raise ScenarioError(file, path, raw, f"must be a finite number{rng_text}{size}")
+        return float(raw)
     kind = raw.get("dist")
     if kind not in KINDS:
         raise ScenarioError(file, f"{path}.dist", kind, "one of " + ", ".join(KINDS))
@@ -101,8 +106,8 @@ def parse_value(raw, file, path: str, lo: float = -np.inf, hi: float = np.inf) -
                 raise ScenarioError(file, path, raw, f"{kind} needs " + ", ".join(required))
             continue
         val = raw[key]
-        if isinstance(val, bool) or not isinstance(val, (int, float)) or not np.isfinite(val):
-            raise ScenarioError(file, f"{path}.{key}", val, "must be a finite number")
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or not abs(val) <= MAX_MAGNITUDE:
+            raise ScenarioError(file, f"{path}.{key}", val, f"must be a finite number, at most {MAX_MAGNITUDE:g} in size")
         args.append((key, float(val)))
     d = Dist(kind, tuple(args))
     _check(d, file, path, raw, lo, hi, rng_text)
@@ -144,6 +149,7 @@ def draw(value: Value, keypath: str, seed: int, runs: np.ndarray) -> np.ndarray:
     runs = np.asarray(runs)
     if not isinstance(value, Dist):
         return np.full(runs.shape, float(value))
+    from sim.core import rng
     u = rng.uniform(rng.run_keys(seed, runs, "param:" + keypath))
     return np.asarray(value.ppf(u), dtype=np.float64)
 

@@ -19,6 +19,34 @@ WORLD_FIELDS = ("trade", "sanctions_tolerance")   # the [world] table's keys
 
 # tables whose keys are names the user chooses, so --set may add a key that is not yet there
 _OPEN_TABLES = ("relations.", "expectations.", "trade.", "sanctions.", "secondary_sanctions.")
+# tables and arrays nest at most this deep; a scenario needs 4 (actors.iran.positions.x), and
+# deeper data would overflow the stack of the recursive parser and of the merging below
+MAX_DEPTH = 64
+
+
+def depth(data) -> int:
+    """How deep tables and arrays nest in parsed TOML data (a plain value is 0), counted without
+    recursion, so that any depth can be measured."""
+    deepest, todo = 0, [(data, 1)]
+    while todo:
+        node, d = todo.pop()
+        items = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if items is None:
+            continue
+        deepest = max(deepest, d)
+        todo.extend((v, d + 1) for v in items)
+    return deepest
+
+
+def _parse(text: str) -> dict:
+    """tomllib.loads, with data nested beyond MAX_DEPTH refused (ValueError)."""
+    try:
+        data = tomllib.loads(text)
+    except RecursionError:
+        data = None
+    if data is None or depth(data) > MAX_DEPTH:
+        raise ValueError(f"tables or arrays nested more than {MAX_DEPTH} deep")
+    return data
 
 
 def read_toml(path) -> dict:
@@ -32,12 +60,15 @@ def read_toml(path) -> dict:
     if not path.is_file():
         raise ScenarioError(path, None, str(path), "no such file")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, None, "(file)", f"not valid TOML: {exc}") from None
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(path, None, "(file)", f"cannot be read: {exc}") from None
+    try:
+        return _parse(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, None, "(file)", f"not valid TOML: {exc}") from None
+    except ValueError as exc:
+        raise ScenarioError(path, None, "(file)", str(exc)) from None
 
 
 def merge(base: dict, over: dict) -> dict:
@@ -74,9 +105,11 @@ def parse_override(text: str, file="--set") -> tuple[str, object]:
         raise ScenarioError(file, text, text, "expected KEY.PATH=VALUE")
     key, raw = (s.strip() for s in text.split("=", 1))
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
+        value = _parse(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except ValueError as exc:
+        raise ScenarioError(file, key, raw, str(exc)) from None
     return key, value
 
 
@@ -163,7 +196,17 @@ def apply_overrides(data: dict, overrides, file="--set") -> dict:
 
 
 def chain_root(path) -> Path:
-    """The file at the end of the `extends` chain (already checked by resolve_file)."""
+    """The file at the end of the `extends` chain (already checked by resolve_file), not counting
+    files that give only [dynamics], such as a calibration's calibrated.toml: weights change the
+    mechanisms, not the scenario whose start is the reference (docs/MODEL.md, A3)."""
     path = Path(path).resolve()
     parent = read_toml(path).get("extends")
-    return path if parent is None else chain_root(path.parent / parent)
+    if parent is None:
+        return path
+    root = chain_root(path.parent / parent)
+    return path if weights_only(root) else root
+
+
+def weights_only(path) -> bool:
+    """Whether a file gives nothing but [dynamics] (and perhaps `extends`)."""
+    return set(read_toml(path)) <= {"dynamics", "extends"}

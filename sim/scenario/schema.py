@@ -12,12 +12,18 @@ from sim.core.errors import ScenarioError
 
 _MISSING = object()
 REQUIRED = _MISSING   # the default of a key a table must give
-_DATE = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})")
+# what the ids a file declares look like: they name files, HTML attributes and --set key paths,
+# so they can never be a path or markup
+IDENT = re.compile(r"[a-z][a-z0-9_]{0,63}")
+IDENT_TEXT = "^[a-z][a-z0-9_]{0,63}$: a lower-case letter, then up to 63 lower-case letters, digits or _"
+YEARS = (1900, 2200)
+MAX_STEP = 1200   # the longest horizon a scenario may have (time.steps)
 
 
 def close_matches(word: str, options) -> str:
     """' (did you mean x, y?)' for the options close to word, or ''."""
-    near = difflib.get_close_matches(word, list(options), n=3, cutoff=0.5)
+    near = difflib.get_close_matches(word, [o for o in options if o != word], n=3, cutoff=0.5)
     return f" (did you mean {', '.join(near)}?)" if near else ""
 
 
@@ -54,10 +60,10 @@ class Table:
     def number(self, key, lo=-np.inf, hi=np.inf, default=_MISSING, integer=False) -> float:
         """A plain number within [lo, hi] (an integer if asked)."""
         raw = self.raw(key, default)
-        ok = isinstance(raw, (int, float)) and not isinstance(raw, bool)
-        if integer:
-            ok = ok and float(raw).is_integer()
-        if not ok or not (lo <= raw <= hi):
+        ok = isinstance(raw, (int, float)) and not isinstance(raw, bool) and lo <= raw <= hi
+        if ok and integer:
+            ok = isinstance(raw, int) or float(raw).is_integer()
+        if not ok:
             kind = "an integer" if integer else "a number"
             raise ScenarioError(self.file, self.at(key), raw,
                                 f"must be {kind} in [{lo:g}, {hi:g}]")
@@ -112,19 +118,27 @@ def check_ident(raw, known, file, path, what="actor") -> str:
     return raw
 
 
+def check_id(raw, file, path, what) -> str:
+    """raw if it is a valid id for a thing a file declares (an actor, issue, shock, corridor,
+    a scenario name); else a ScenarioError naming the rule."""
+    if not isinstance(raw, str) or not IDENT.fullmatch(raw):
+        raise ScenarioError(file, path, raw, f"not a valid {what} id; ids match {IDENT_TEXT}")
+    return raw
+
+
 def parse_month(raw, file, path) -> tuple[int, int]:
-    """'YYYY-MM' as (year, month)."""
-    m = _DATE.match(raw) if isinstance(raw, str) else None
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ScenarioError(file, path, raw, 'expected a month "YYYY-MM"')
+    """'YYYY-MM' as (year, month), the year within YEARS."""
+    m = _DATE.fullmatch(raw) if isinstance(raw, str) else None
+    if not m or not 1 <= int(m.group(2)) <= 12 or not YEARS[0] <= int(m.group(1)) <= YEARS[1]:
+        raise ScenarioError(file, path, raw, f'expected a month "YYYY-MM" from {YEARS[0]}-01 to {YEARS[1]}-12')
     return int(m.group(1)), int(m.group(2))
 
 
 def to_step(raw, start: tuple[int, int], file, path) -> int:
     """A date "YYYY-MM" or a step number -> step index (step 0 is the start month)."""
     if isinstance(raw, int) and not isinstance(raw, bool):
-        if raw < 0:
-            raise ScenarioError(file, path, raw, 'a step must be >= 0 (or give a date "YYYY-MM")')
+        if not 0 <= raw <= MAX_STEP:
+            raise ScenarioError(file, path, raw, f'a step must be in [0, {MAX_STEP}] (or give a date "YYYY-MM")')
         return raw
     y, m = parse_month(raw, file, path)
     step = (y - start[0]) * 12 + (m - start[1])

@@ -233,7 +233,7 @@ class SanctionsRelief(Shock):
 
 @register("corridor_closure")
 class CorridorClosure(Shock):
-    """Closes a corridor or chokepoint by name; intensity is the share of capacity lost. With an
+    """Closes a corridor or chokepoint by name; intensity is the share of its traffic turned away. With an
     `author`, the closure is that actor's act: those who lose trade by it hold the author
     responsible (threat, pressure), as for a closure the author decides (sim.scenario.decisions)."""
     fields = ("corridor", "author")

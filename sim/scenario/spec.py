@@ -6,6 +6,7 @@ raises ScenarioError naming the file, key path, value and what is allowed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sim.scenario.distribution import Value, nominal
 from sim.scenario.files import WORLD_FIELDS, apply_overrides, chain_root, resolve_file
 from sim.scenario.parameters import PARAMETERS
 from sim.core.errors import ScenarioError
-from sim.scenario.schema import Table, check_ident, parse_month, step_date
+from sim.scenario.schema import MAX_STEP, Table, check_id, check_ident, parse_month, step_date
 from sim.scenario.decisions import parse_decision
 from sim.scenario.shocks import Context, Shock, parse_shock
 
@@ -134,27 +135,18 @@ def validate(data: dict, path: Path) -> Scenario:
     """
     top = Table(data, path)
     meta = top.table("scenario", default={})
-    name = meta.string("name", default=path.stem)
+    name = check_id(meta.string("name"), path, "scenario.name", "scenario") if meta.has("name") else stem_name(path)
     title = meta.string("title", default=name)
     description = meta.string("description", default="")
     meta.finish(("name", "title", "description"))
 
     time = top.table("time")
     start = parse_month(time.raw("start"), path, time.at("start"))
-    steps = time.number("steps", 1, 1200, integer=True)
+    steps = time.number("steps", 1, MAX_STEP, integer=True)
     time.finish(("start", "steps"))
 
-    iss = top.table("issues")
-    issues = {k: (v if isinstance(v, str) else k) for k, v in iss.items()}
-    if not issues:
-        raise ScenarioError(path, "issues", {}, "declare at least one issue dimension")
-
-    act = top.table("actors")
-    if WORLD in act.data:
-        raise ScenarioError(path, f"actors.{WORLD}", WORLD, f"'{WORLD}' names the rest of the world; choose another id")
-    actors = tuple(parse_actor(aid, act.table(aid), list(issues)) for aid, _ in list(act.items()))
-    if len(actors) < 2:
-        raise ScenarioError(path, "actors", list(act.data), "at least two actors")
+    issues = _issues(top.table("issues"), path)
+    actors = _actors(top.table("actors"), issues, path)
     ids = [a.id for a in actors]
 
     relations = _matrix(top.table("relations", default={}), ids, -1.0, 1.0, symmetric=False)
@@ -172,7 +164,8 @@ def validate(data: dict, path: Path) -> Scenario:
     _check_world_trade(actors, world_trade, path)
 
     cor = top.table("corridors", default={})
-    corridors = tuple(parse_corridor(cid, cor.table(cid), ids, start) for cid, _ in list(cor.items()))
+    corridors = tuple(parse_corridor(check_id(cid, path, cor.at(cid), "corridor"), cor.table(cid), ids, start)
+                      for cid, _ in list(cor.items()))
 
     dyn = top.table("dynamics", default={})
     dynamics = {k: dyn.value(k, spec.lo, spec.hi, default=spec.default) for k, spec in PARAMETERS.items()}
@@ -182,9 +175,10 @@ def validate(data: dict, path: Path) -> Scenario:
                     expectations, trade, corridors, (), dynamics, (), data)
     ctx = scen.context()
     sh = top.table("shocks", default={})
-    shocks = tuple(parse_shock(sid, sh.table(sid), ctx) for sid, _ in list(sh.items()))
+    shocks = tuple(parse_shock(check_id(sid, path, sh.at(sid), "shock"), sh.table(sid), ctx) for sid, _ in list(sh.items()))
     dec = top.table("decisions", default={})
-    decisions = tuple(parse_decision(did, dec.table(did), ctx) for did, _ in list(dec.items()))
+    decisions = tuple(parse_decision(check_id(did, path, dec.at(did), "decision"), dec.table(did), ctx)
+                      for did, _ in list(dec.items()))
 
     out = top.table("outputs", default={})
     kp = out.raw("key_pairs", default=[])
@@ -200,6 +194,28 @@ def validate(data: dict, path: Path) -> Scenario:
                     expectations, trade, corridors, shocks, dynamics,
                     tuple(key_pairs) or default_pairs(ids), data, sanctions=sanctions, secondary=secondary,
                     world_trade=world_trade, world_tolerance=world_tolerance, decisions=decisions)
+
+
+def _issues(iss: Table, path: Path) -> dict[str, str]:
+    """The [issues] table: ids and their descriptions, at least one."""
+    issues = {check_id(k, path, iss.at(k), "issue"): v for k, v in iss.items()}
+    for k, v in issues.items():
+        if not isinstance(v, str):
+            raise ScenarioError(path, iss.at(k), v, "an issue's description: a string")
+    if not issues:
+        raise ScenarioError(path, "issues", {}, "declare at least one issue dimension")
+    return issues
+
+
+def _actors(act: Table, issues: dict, path: Path) -> tuple[Actor, ...]:
+    """The [actors] tables, at least two, none named as the rest of the world."""
+    if WORLD in act.data:
+        raise ScenarioError(path, f"actors.{WORLD}", WORLD, f"'{WORLD}' names the rest of the world; choose another id")
+    actors = tuple(parse_actor(check_id(aid, path, act.at(aid), "actor"), act.table(aid), list(issues))
+                   for aid, _ in list(act.items()))
+    if len(actors) < 2:
+        raise ScenarioError(path, "actors", list(act.data), "at least two actors")
+    return actors
 
 
 def _modelled_trade(actor: str, trade: dict) -> float:
@@ -221,6 +237,13 @@ def _check_world_trade(actors, world_trade, path) -> None:
     own = sum(nominal(a.trade_total) for a in actors if a.trade_total is not None)
     if nominal(world_trade) < own - 1e-9:
         raise ScenarioError(path, "world.trade", nominal(world_trade), f"must be at least the actors' total trade, {own:g}")
+
+
+def stem_name(path: Path) -> str:
+    """The scenario name a file without `[scenario] name` gets: its file name, made an id
+    (lower case, other characters as _, a leading letter) so that it never names a path."""
+    name = re.sub(r"[^a-z0-9_]", "_", path.stem.lower())
+    return (name if name[:1].isalpha() else f"s_{name}")[:64]
 
 
 def default_pairs(ids) -> tuple[tuple[str, str], ...]:

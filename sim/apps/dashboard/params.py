@@ -200,7 +200,7 @@ def parse_amount(c: Control, text) -> tuple[object, str | None]:
         return None, "enter a number" + (f" >= {c.lo:g}" if c.lo > -math.inf else "")
     try:
         v = tomllib.loads(f"v = {t}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return None, f"{t!r} is not a number" + (f" (>= {c.lo:g})" if c.lo > -math.inf else "")
     if isinstance(v, (int, float)) and not isinstance(v, bool):
         v = float(v)

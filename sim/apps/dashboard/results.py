@@ -57,7 +57,7 @@ def summary_html(rows, date: str, changed: bool) -> str:
             + ("<th>Base median</th><th>Change</th>" if changed else "") + "</tr>")
     body = []
     for r in rows:
-        pid = f"{r.a}-{r.b}"
+        pid = esc(f"{r.a}-{r.b}")   # ids are validated, but attribute text is escaped whatever it holds
         cells = [f"<td>{esc(r.label)}</td>",
                  f'<td class="median" data-pair="{pid}">{r.q50:+.3f}</td>',
                  f"<td>{r.q25:+.2f} to {r.q75:+.2f}</td>",

@@ -40,15 +40,10 @@ def host_warning(host: str) -> str | None:
 
 
 def find(name: str, folder: Path) -> Path:
-    """A scenario file from a path or a name in the folder (as `alignsim run` finds one)."""
-    from sim.core.errors import ScenarioError
-    p = Path(name)
-    if p.suffix == ".toml" or p.exists():
-        return p
-    cand = folder / f"{name}.toml"
-    if cand.exists():
-        return cand
-    raise ScenarioError(name, None, name, f"no such scenario file, and no {cand}; `alignsim list` shows the scenarios")
+    """A scenario file from a path, a name in the folder, or a built-in name (as `alignsim run`
+    finds one)."""
+    from sim.apps.catalog import find as find_file
+    return find_file(name, "scenarios", folder)
 
 
 def free_port(host: str) -> int:
