@@ -9,6 +9,7 @@ import html
 import json
 import math
 import re
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,12 @@ def test_experiment_summary_is_written_from_its_numbers(experiment):
     k, n = judgment_weights()
     weights = f"all {n}" if k == n else f"{k} of the {n}"
     assert any(f"{weights} of its dynamics weights are stated judgment" in s for s in sentences)
+    skill = _rows("data/calibration/hindcast_2005_until_2010/hindcast/skill.csv")
+    out = next(r for r in skill if r["period"] == "out-of-sample")
+    limits = html.unescape(_report(experiment))
+    assert f"{float(out['mae_model']):.3f} against {float(out['mae_persistence']):.3f} for persistence" in limits
+    assert ("worse" if float(out["mae_model"]) > float(out["mae_persistence"]) else "better") + " than assuming" \
+        in limits
 
 
 def test_experiment_report_shows_the_attribution_tables_limitations_and_glossary(experiment):
@@ -90,6 +97,23 @@ def test_run_folder_summary_follows_its_quantiles(tmp_path):
     assert f"from {q[(*most, '0')]:+.3f} in 2024-01 to {q[(*most, '48')]:+.3f} in 2028-01" in sentences[0]
     assert "4 dated events" in " ".join(sentences)
     assert f"±{1.959963984540054 * math.sqrt(0.25 / 30) * 100:.1f} percentage points" in " ".join(sentences)
+
+
+def test_a_scenario_on_calibrated_weights_says_so_with_the_skill(tmp_path):
+    """A scenario that extends a calibration's calibrated.toml is reported as calibrated, with the
+    calibration's stated skill; the flagship is not."""
+    from sim.report.weights import calibration_of, note
+    cal = "data/calibration/hindcast_2005/calibrated.toml"
+    child = tmp_path / "calibrated_child.toml"
+    child.write_text(f'extends = "{Path(cal).resolve()}"\n')
+    assert calibration_of([str(child)]) == Path(cal).resolve().parent
+    assert calibration_of(["scenarios/june_war_pivot.toml"]) is None
+    item, clause = note({"scenario": {"file": str(child)}}, 40, 46)
+    assert "Calibrated weights" in item and "calibrated on UN votes" in clause
+    skill = _rows("data/calibration/hindcast_2005/hindcast/skill.csv")
+    row = next(r for r in skill if r["period"] == "out-of-sample") if any(
+        r["period"] == "out-of-sample" for r in skill) else skill[0]
+    assert f"{float(row['mae_model']):.3f} against {float(row['mae_persistence']):.3f}" in item
 
 
 def test_attribution_folder_has_its_own_report(tmp_path):

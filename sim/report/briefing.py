@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sim.core.stats import Z95, wilson_interval
 from sim.report import attribution as attr
+from sim.report import weights
 from sim.core.numbers import percent as pct
 from sim.report.page import esc, num, read_rows
 from sim.scenario.parameters import PARAMETERS
@@ -39,8 +40,7 @@ def _sure(man: dict, runs: int, widest: float | None, per: str = " per scenario"
     enough = (f"so more runs would change little" if h <= TARGET_POINTS else
               f"{math.ceil((Z95 * 0.5 / (TARGET_POINTS / 100)) ** 2):,} runs would bring it to "
               f"±{TARGET_POINTS:.0f} points")
-    k, n = judgment_weights()
-    clause = f"{'all ' + str(n) if k == n else f'{k} of the {n}'} of its dynamics weights are stated judgment, not fitted to data"
+    clause = weights.note(man, *judgment_weights())[1]
     return [f"With {runs:,} runs{per}, the Monte Carlo error of a probability is at most ±{h:.1f} percentage "
             f"points (95%){mean}; {enough}.",
             f"The larger uncertainty is the model's: {clause}, so read these as consequences of the scenario's "
@@ -197,9 +197,7 @@ def limitations(man: dict) -> list[str]:
         "(support, sanctions, and the closures and strikes a scenario declares); they do not anticipate replies, "
         "bargain or bluff. Nothing happens that the scenario neither schedules nor declares. A month is the "
         "shortest step: a twelve-day war is one month at its intensity. docs/MODEL.md (section 12) lists the rest.",
-        f"<b>Judgment, not calibration.</b> {k} of the model's {n} dynamics weights are stated judgment "
-        "(docs/MODEL.md, section 7); none is fitted to data. The numbers say what follows from these judgments "
-        "and the scenario's inputs; a sensitivity analysis shows which of them matter.",
+        weights.note(man, k, n)[0],
         f"<b>Monte Carlo error.</b> With {runs:,} runs, a probability is estimated to within "
         f"±{h:.1f} percentage points at worst (95%, at 50%) and ±{h10:.1f} at 10% or 90%; the intervals in this "
         "report include it. They do not include the uncertainty of the weights or inputs beyond what the scenario "
