@@ -383,3 +383,13 @@ def test_sigterm_and_sighup_stop_like_ctrl_c(tmp_path, capsys, reference, monkey
     monkeypatch.undo()
     assert main([*BASE, "--resume", str(out), "--chunk-size", "8"]) == 0
     assert_identical(reference, out)
+
+
+def test_resume_of_a_folder_whose_manifest_is_a_json_list_is_one_line(tmp_path, capsys):
+    """Found by tests/fault_probe.py after the first-hour merge: --resume read a manifest that is
+    valid JSON but not an object and stopped with a traceback."""
+    out = tmp_path / "r"
+    assert main([*BASE, "--out", str(out)]) == 0
+    (out / "manifest.json").write_text("[]")
+    capsys.readouterr()
+    one_line(capsys, main([*BASE, "--resume", str(out)]), "manifest.json")

@@ -295,3 +295,20 @@ def test_readme_documents_validate_a_small_many_runs_example_and_skip_reasons():
     assert min(runs) <= 20_000
     test_cmd = next(ln for ln in text.splitlines() if ln.startswith("pip install") and "pytest" in ln)
     assert "-rs" in test_cmd.split()
+
+
+def test_a_file_anywhere_extends_a_built_in_by_name(tmp_path, capsys):
+    """A user's own file outside the checkout extends the flagship by name (or name.toml); a
+    name that is neither a file nor a built-in is one line naming both places looked in."""
+    from sim import scenario
+    for parent in ("june_war_pivot", "june_war_pivot.toml"):
+        mine = tmp_path / f"mine_{parent.replace('.', '_')}.toml"
+        mine.write_text(f'extends = "{parent}"\n[scenario]\nname = "mine"\n[actors.china]\nresolve = 0.6\n')
+        scen = scenario.load(mine)
+        assert scen.name == "mine" and [s.name for s in scen.shocks] == \
+            [s.name for s in scenario.load(PIVOT).shocks]
+        assert next(a for a in scen.actors if a.id == "china").resolve == 0.6
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "no_such_scenario"\n')
+    rc, _, err = cli(capsys, "show", bad)
+    assert rc == 2 and len(err.strip().splitlines()) == 1 and "no built-in scenario of that name" in err

@@ -62,7 +62,7 @@ def check_resume(scen, out: Path, opts) -> None:
         man = json.loads(path.read_text())
     except (OSError, ValueError):
         return   # the engine reports a missing or unreadable manifest
-    if not man.get("complete"):
+    if not isinstance(man, dict) or not man.get("complete"):   # the engine reports one that is not alignsim's
         return
     from sim.engine.folder import job_options
     from sim.engine.run import job_for

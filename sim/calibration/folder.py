@@ -102,8 +102,9 @@ def read_calibration(folder) -> tuple[dict, list[str], np.ndarray]:
     folder = Path(folder)
     man = folder / MANIFEST
     if not man.is_file() or not (folder / POSTERIOR).is_file():
-        raise ScenarioError(folder, None, str(folder), "not a calibration folder (no manifest.json and posterior.csv; "
-                            "`alignsim calibrate FILE --out DIR` makes one)")
+        raise ScenarioError(folder, None, str(folder), "not a calibration folder (no manifest.json and posterior.csv). The committed "
+                            "calibrations are in the repository's data/calibration/: run from its root folder, "
+                            "pass --calibration, or make one with `alignsim calibrate FILE --out DIR`")
     manifest = json.loads(man.read_text())
     if not manifest.get("complete"):
         raise ScenarioError(folder, None, str(folder), "the calibration is not finished; finish it with --resume")

@@ -177,7 +177,7 @@ def _simulate(folder: ResultFolder, opts: RunOptions, progress, status, warn) ->
     executor = ex.make(opts.backend, opts.workers, opts.scheduler, job.runs * job.steps, warn)   # workers start
     try:
         if status:
-            status("compiling the model (the first run after installing takes a few seconds)...")
+            status("loading the compiled model (the first run after installing compiles it: one to two minutes)...")
         warm_up(job.scenario, job.reducer if job.with_analysis else None)
         update = progress(job.runs * job.steps) if progress else None
         return run_job(job, folder, executor, progress=update)

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 
 from sim.core.errors import ScenarioError
+from sim.core.paths import builtin_dir
 from sim.scenario.parameters import PARAMETERS
 from sim.scenario import actors as actor, corridors as corridor, decisions as decision, shocks as shock
 from sim.scenario.schema import close_matches
@@ -93,10 +94,27 @@ def resolve_file(path, _seen=()) -> dict:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(path, "extends", parent, "a path to another scenario file")
-    parent_path = (path.parent / parent)
-    if not parent_path.is_file():
-        raise ScenarioError(path, "extends", parent, "no such file (paths are relative to this file)")
+    parent_path = parent_file(path, parent)
+    if parent_path is None:
+        raise ScenarioError(path, "extends", parent, "no such file (paths are relative to this file), "
+                            "and no built-in scenario of that name (`alignsim list` names them)")
     return merge(resolve_file(parent_path, (*_seen, path)), data)
+
+
+def parent_file(path: Path, parent: str) -> Path | None:
+    """The file `extends = parent` names in `path`: relative to `path`'s folder, else a built-in
+    scenario of that name (with or without .toml), so a user's own file can extend the flagship
+    from any folder; None if neither exists."""
+    local = path.parent / parent
+    if local.is_file():
+        return local
+    builtin = builtin_dir("scenarios")
+    name = Path(parent).name
+    if builtin is not None and Path(parent).name == parent:   # a bare name, not a path
+        for cand in (builtin / name, builtin / f"{name}.toml"):
+            if cand.is_file():
+                return cand
+    return None
 
 
 def parse_override(text: str, file="--set") -> tuple[str, object]:
@@ -203,7 +221,7 @@ def chain_root(path) -> Path:
     parent = read_toml(path).get("extends")
     if parent is None:
         return path
-    root = chain_root(path.parent / parent)
+    root = chain_root(parent_file(path, parent))
     return path if weights_only(root) else root
 
 
