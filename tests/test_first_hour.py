@@ -312,3 +312,11 @@ def test_a_file_anywhere_extends_a_built_in_by_name(tmp_path, capsys):
     bad.write_text('extends = "no_such_scenario"\n')
     rc, _, err = cli(capsys, "show", bad)
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "no built-in scenario of that name" in err
+
+
+def test_a_bad_argument_is_one_line_naming_the_command_once(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "june_war_pivot", "--runs", "0"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith("alignsim: error: run: argument --runs: must be > 0") and "see alignsim run --help" in err

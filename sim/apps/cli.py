@@ -42,7 +42,8 @@ class _Parser(argparse.ArgumentParser):
     parsers are of the same class."""
 
     def error(self, message):
-        self.exit(2, f"alignsim: error: {self.prog}: {message} (see {self.prog} --help)\n")
+        where = self.prog.removeprefix("alignsim").strip() or "command line"
+        self.exit(2, f"alignsim: error: {where}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
