@@ -243,14 +243,9 @@ def levels_figure(S: Saved, an: dict):
                 plot.axis_labels(ax, "mutual alignment")
             else:
                 ax.tick_params(axis="y", labelleft=False)
-        if free:
-            r, c = divmod(n, cols)
-            key = pg.rect(c * (w + GAP[0]), (rows - 1 - r) * (PANEL_H + GAP[1]), w, PANEL_H)
-            key.axis("off")
-            key.legend(handles=handles, loc="center left", fontsize=7.3, title="Key", title_fontsize=8.5,
-                       alignment="left")
-        else:
-            pg.fig.legend(handles=handles, loc="lower left", fontsize=7.5, bbox_to_anchor=(pg.body[0], pg.body[1]))
+        r, c = divmod(n, cols)
+        pg.key(handles, (c * (w + GAP[0]), (rows - 1 - r) * (PANEL_H + GAP[1]), w, PANEL_H) if free else None,
+               fontsize=7.3)
         return pg.fig
 
 

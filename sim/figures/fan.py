@@ -98,15 +98,9 @@ def fan_chart(dates, quant: dict, pairs, actors, names, title: str, subtitle: st
             else:
                 ax.tick_params(axis="y", labelleft=False)
         handles = _key(opts)
-        if free:
-            r, c = divmod(n, cols)
-            key = pg.rect(c * (w + GAP[0]), (rows - 1 - r) * (PANEL_H + GAP[1]), w, PANEL_H)
-            key.axis("off")
-            key.legend(handles=handles, loc="center left", fontsize=7.8, title="Key", title_fontsize=8.5,
-                       alignment="left")
-        else:
-            pg.fig.legend(handles=handles, loc="lower left", ncol=min(len(handles), 4), fontsize=7.5,
-                          bbox_to_anchor=(pg.body[0], pg.body[1] - 0.02))
+        r, c = divmod(n, cols)
+        pg.key(handles, (c * (w + GAP[0]), (rows - 1 - r) * (PANEL_H + GAP[1]), w, PANEL_H) if free else None,
+               fontsize=7.8, ncol=min(len(handles), 4), dy=-0.02)
         return pg.fig
 
 

@@ -173,6 +173,18 @@ class Page:
         return self.fig.add_axes(((l0 + left) / self.width, (b0 + bottom) / self.height,
                                   w / self.width, h / self.height))
 
+    def key(self, handles, slot=None, fontsize: float = 7.5, ncol: int = 1, dy: float = 0.0) -> None:
+        """The key of a grid of panels: in the free panel `slot` (left, bottom, w, h inches) when
+        the grid leaves one, else in a row under the panels (`ncol` columns, `dy` lower)."""
+        if slot is not None:
+            ax = self.rect(*slot)
+            ax.axis("off")
+            ax.legend(handles=handles, loc="center left", fontsize=fontsize, title="Key", title_fontsize=8.5,
+                      alignment="left")
+        else:
+            self.fig.legend(handles=handles, loc="lower left", ncol=ncol, fontsize=7.5,
+                            bbox_to_anchor=(self.body[0], self.body[1] + dy))
+
 
 def page(width: float, body_height: float, title: str, subtitle: str = "", foot: list[str] = (),
          margins: tuple[float, float, float, float] = (0.75, 0.45, 0.25, 0.1)) -> Page:
