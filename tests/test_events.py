@@ -172,3 +172,48 @@ def test_strikes_decided_against_a_closer_reopen_its_closure(tmp_path):
     assert hit.size, "b never struck"
     after = [t for t in range(hit[0] + 1, y.shape[0]) if y[t, 0] > 0]
     assert after and all(y[t, 0] < 0.8 - 1e-6 for t in after[:1]), (y[:, 0], y[:, 1])
+
+
+def test_a_closure_alarms_the_friends_of_those_it_hurts_and_every_buyer_on_the_world_market(tmp_path):
+    """T1: a's closure of the strait cuts b's trade with c and a's own trade with the world. d trades
+    nothing through the strait, yet its threat perception of a rises, by closure_alarm x the level x
+    d's stake: its friend b's loss and its friend c's (each by d's alignment, over N - 1), and the
+    rest of the world's loss passed on to d's trade with the world market. a's loss to its own
+    closure is left out: d is a's friend too, and a closer does not threaten itself. Without an
+    author, nobody's threat moves."""
+    from sim.engine.ensemble import simulate
+    from sim.model.compile import compile as compile_scenario
+    actors = {**ACTORS, "d": {"military": 100.0, "trade_total": 40.0}}
+    relations = {("a", "b"): -0.6, ("b", "a"): -0.6, ("a", "c"): 0.4, ("c", "a"): 0.4,
+                 ("d", "b"): 0.8, ("d", "c"): 0.5, ("d", "a"): 0.3}
+    world = '[world]\ntrade = 2000.0\n'
+
+    def scen(shocks, name):
+        return make_scenario(tmp_path, name, actors=actors, relations=relations,
+                             trade={("b", "c"): 40.0, ("a", "b"): 20.0, ("c", "d"): 10.0}, corridors=CORRIDORS,
+                             shocks=shocks, dynamics=QUIET, steps=5, extra=world)
+
+    authored, anonymous = scen(CLOSE, "authored.toml"), scen(CLOSE.replace('author = "a"\n', ""), "anon.toml")
+    a, b, c, d = ix(authored, "a", "b", "c", "d")
+    compiled = compile_scenario(authored, 1, np.arange(1))
+    k = compiled.static
+    with_author = simulate(compiled, record=("threat", "alignment"))
+    without = simulate(compile_scenario(anonymous, 1, np.arange(1)), record=("threat", "alignment"))
+    q = authored.context().closable.index("strait")
+    loss = k.choke_loss[q, :, 0]
+    assert loss[d] == 0.0 and loss[a] > 0.1 and loss[b] > 0.1 and loss[c] > 0.1   # d has no trade through it
+    world_loss = k.choke_world[q, 0]
+    assert world_loss > 0.0                             # a's trade with the world passes the strait
+    A = with_author["alignment"][0, 2].astype(float)    # last month's alignment, which the stake reads
+    stake = (max(A[d, b], 0.0) * loss[b] + max(A[d, c], 0.0) * loss[c]) / 3.0
+    market = k.volume_row[d, 0] / k.trade_total[d, 0] * world_loss
+    # the two runs agree up to the month before the closure, so the month's difference is its alarm
+    np.testing.assert_array_equal(with_author["threat"][0, :3], without["threat"][0, :3])
+    rise = float(with_author["threat"][0, 3, d, a]) - float(without["threat"][0, 3, d, a])
+    assert stake > 0.05 and market > 0.005
+    # the closure's level is 1 (intensity default), closure_alarm 1.0 (default); recorded in float32
+    assert rise == pytest.approx(stake + market, rel=1e-5)
+    # counting only d's own loss (0), as T1 did before, would leave it unmoved
+    assert rise > 0.05
+    # nor is it the anonymous closure's: its threat of a is where it would be with no closure at all
+    assert without["threat"][0, 3, d, a] <= without["threat"][0, 2, d, a]

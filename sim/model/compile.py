@@ -171,7 +171,8 @@ def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, d
         if ids.index(i) < ids.index(j):   # draw once per pair: trade is symmetric
             x = draw(v, f"trade.{i}.{j}", seed, runs)
             vol[:, ids.index(i), ids.index(j)] = vol[:, ids.index(j), ids.index(i)] = x
-    total, row_volume, row_exposure, exposure_to = _trade_totals(scen, seed, runs, draw, vol, beh["financial_reach"])
+    total, row_volume, row_exposure, exposure_to, row_total = _trade_totals(scen, seed, runs, draw, vol,
+                                                                            beh["financial_reach"])
     cap = np.stack([draw(c.capacity, f"corridors.{c.id}.capacity", seed, runs) for c in scen.corridors],
                    axis=1) if scen.corridors else np.zeros((r, 0))
     w = np.stack([draw(scen.dynamics[k], f"dynamics.{k}", seed, runs) for k in PARAMETERS], axis=1)
@@ -188,7 +189,9 @@ def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, d
         sanctions0=runs_last(sanctions0), secondary0=runs_last(secondary0), sanction_value0=np.zeros((n, n, r)),
         sanction_odds0=runs_last(sanction_odds(sanctions0)),
         factor0=np.ones((n, n, r)), factor0_row=np.ones((n, r)), lost0=np.zeros((n, r)),
-        choke_loss=np.zeros((len(scen.context().closable), n, r)), **declared(scen, seed, runs, draw),
+        choke_loss=np.zeros((len(scen.context().closable), n, r)),
+        choke_world=np.zeros((len(scen.context().closable), r)), row_total=row_total[None, :].copy(),
+        **declared(scen, seed, runs, draw),
         taste=taste(seed, runs, ids), capacity=runs_last(cap), w=runs_last(w),
         network=build_network(list(scen.corridors), ids))
     start = {"alignment": runs_last(a0), "military": runs_last(mil), "positions": runs_last(per_issue("positions")),
@@ -198,9 +201,11 @@ def inputs(scen: Scenario, seed: int, runs: np.ndarray, draw) -> tuple[Static, d
 
 def _trade_totals(scen, seed, runs, draw, vol, finance):
     """Each actor's total trade (at least its modelled trade), its trade with the rest of the world,
-    and how exposed each economy is to each sanctions sender: exposure_to[i, s] = the share of i's
+    how exposed each economy is to each sanctions sender: exposure_to[i, s] = the share of i's
     trade with s, plus the rest reached through s's finance. The rest of the world trades with s
-    what s does not trade with the actors; its exposure is that share of its own trade, likewise."""
+    what s does not trade with the actors; its exposure is that share of its own trade, likewise; and
+    the rest of the world's own trade (world trade less the actors' totals: each counts its
+    exports and imports)."""
     modelled = vol.sum(axis=2)
     total = np.stack([np.maximum(draw(a.trade_total, f"actors.{a.id}.trade_total", seed, runs), modelled[:, k])
                       if a.trade_total is not None else modelled[:, k] for k, a in enumerate(scen.actors)], axis=1)
@@ -213,7 +218,7 @@ def _trade_totals(scen, seed, runs, draw, vol, finance):
     share = vol / total[:, :, None]
     exposure_to = share + finance[:, None, :] * (1.0 - share)
     row_exposure = row_share + finance * (1.0 - row_share)
-    return total, row_volume, row_exposure, exposure_to
+    return total, row_volume, row_exposure, exposure_to, row_total
 
 
 def declared(scen: Scenario, seed: int, runs: np.ndarray, draw) -> dict:

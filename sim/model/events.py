@@ -7,10 +7,12 @@ acts on: what the scenario schedules plus what the actors decide.
   it bears 1 - resolve; a logit choice on log(value / cost) + the declared propensity, with a
   taste drawn per run (as support decisions, sim.model.decisions.choose).
   Those who lose trade by it hold a responsible: their threat perception of a rises and their
-  loss counts as pressure from a (sim.model.kernel).
-- A strike by a on b: the trade b's closures cut for a and a's friends, against the cost of
-  fighting b (as military support: cost_military x (1 + entrapment x the share of power of b
-  and those committed to it)).
+  loss counts as pressure from a (sim.model.kernel). So do their friends, and every buyer on
+  the world market (kernel.threat).
+- A strike by a on b: the trade b's closures cut for a and a's friends (a's stake in each route,
+  `stakes`, which the threat a closure raises reads too), against the cost of fighting b (as
+  military support: cost_military x (1 + entrapment x the share of power of b and those
+  committed to it)).
   Strikes reopen closures: a closure loses `reopening` x the strikes on its author each month.
 - A summit: the month an actor first decides to back a partner in need diplomatically, the two
   meet: a diplomatic push of `summit` both ways (sim.model.kernel.expectation, update).
@@ -50,6 +52,8 @@ def declared(s, k, f, r0, r1, x, out):
     dec = k.declared
     for pass_kind in (CLOSURE, STRIKE):
         closing = nonzero(x.closure_by, r0, r1)
+        if pass_kind == STRIKE:
+            stakes(s.alignment, k.choke_loss, closing, r0, r1, x.stake)   # strikes and threat (T1) read them
         for d in range(dec.author.shape[0]):
             if dec.kind[d] != pass_kind:
                 continue
@@ -101,17 +105,37 @@ def _closure_value(s, k, a, q, r):
 
 
 @njit(**JIT)
+def stakes(a, choke_loss, closing, r0, r1, out):
+    """out[q, i] = i's stake in route q: the share of its own trade a full closure of q cuts, plus
+    its friends' shares, each by i's alignment with it, averaged over the others:
+    L[q, i] + sum_{h != i} A[i, h]+ L[q, h] / (N - 1). Computed, from last month's alignment, for the
+    routes someone closes in some run of the block (closing[q, author]); 0 for the others, whose
+    closures are 0 in every run, so every use of the stake there adds an exact zero."""
+    n, n_q = a.shape[0], choke_loss.shape[0]
+    for q in range(n_q):
+        if not closing[q].any():
+            for i in range(n):
+                for r in range(U(r0), U(r1)):
+                    out[q, i, r] = 0.0
+            continue
+        for i in range(n):
+            for r in range(U(r0), U(r1)):
+                out[q, i, r] = choke_loss[q, i, r]
+            for h in range(n):
+                if h == i:
+                    continue
+                for r in range(U(r0), U(r1)):
+                    out[q, i, r] += max(a[i, h, r], 0.0) * choke_loss[q, h, r] / max(n - 1, 1)
+
+
+@njit(**JIT)
 def _strike_value(s, k, x, a, b, r):
-    """(value, cost) for a of striking b: the trade b's closures cut for a and for a's friends (each
-    by a's alignment with it, averaged over the others), and the cost of fighting b's coalition."""
+    """(value, cost) for a of striking b: the trade b's closures cut for a and for a's friends (its
+    stake in each route, `stakes`), and the cost of fighting b's coalition."""
     n, n_q = s.alignment.shape[0], x.closure_by.shape[0]
     hurt = 0.0
     for q in range(n_q):
-        stake = k.choke_loss[q, a, r]
-        for h in range(n):
-            if h != a:
-                stake += max(s.alignment[a, h, r], 0.0) * k.choke_loss[q, h, r] / max(n - 1, 1)
-        hurt += x.closure_by[q, b, r] * stake
+        hurt += x.closure_by[q, b, r] * x.stake[q, a, r]
     coalition = s.military[b, r]   # b and those committed to it (decisions.power_shares)
     for q in range(n):
         if q != a and q != b:

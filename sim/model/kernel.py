@@ -34,12 +34,18 @@ def standing_threat(a, mil, i, j, r):
 def threat(s, f, x, k, r0, r1, alarm, closed, out):
     """T1: T <- clip(m T + (1 - m) T* + attacks received + 0.5 attacks made + alarm + closures, 0, 1);
     alarm: j arming or fighting for i's enemies (scripted arms, and last month's decided arms
-    and military support); closures: the share of i's trade j's closures cut, times
-    `closure_alarm`. Attacks are this month's, scripted and decided (x.conflict)."""
+    and military support); closures: j's closures times i's stake in each route, times
+    `closure_alarm`. The stake is the share of i's own trade the route carries, its friends'
+    shares by i's alignment with them (x.stake, as a strike's value counts them; j's own loss
+    to its own closure left out: a closer does not threaten itself), and the share of the rest
+    of the world's trade the route carries, passed on to i in proportion to its trade with the
+    world market (the price channel: a closure costs every buyer on the world market).
+    Attacks are this month's, scripted and decided (x.conflict)."""
     a, t, mil = s.alignment, s.threat, s.military
     w = k.w
     n = a.shape[0]
     n_q = x.closure_by.shape[0]
+    friends = max(n - 1, 1)
     closing = nonzero(x.closure_by, r0, r1)
     armed = nonzero(f.arms, r0, r1) | nonzero(s.arms_support, r0, r1) | nonzero(s.military_support, r0, r1)
     for i in range(n):
@@ -61,7 +67,9 @@ def threat(s, f, x, k, r0, r1, alarm, closed, out):
                 if not closing[q, j]:
                     continue
                 for r in range(U(r0), U(r1)):
-                    closed[r] += x.closure_by[q, j, r] * k.choke_loss[q, i, r]
+                    author = max(a[i, j, r], 0.0) * k.choke_loss[q, j, r] / friends
+                    market = k.volume_row[i, r] / k.trade_total[i, r] * k.choke_world[q, r]
+                    closed[r] += x.closure_by[q, j, r] * (x.stake[q, i, r] - author + market)
             for r in range(U(r0), U(r1)):
                 m = w[THREAT_MEMORY, r]
                 y = (m * t[i, j, r] + (1.0 - m) * standing_threat(a, mil, i, j, r) + x.conflict[j, i, r]

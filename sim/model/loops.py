@@ -10,7 +10,7 @@ from numba import njit
 from sim.core import rng
 from sim.model import interests, trade
 from sim.model.kernel import drive, month, sanction_value, standing_threat
-from sim.model.rules import JIT, U
+from sim.model.rules import JIT, U, clip
 from sim.model.state import ECONOMIC
 
 @njit(**JIT)
@@ -102,18 +102,24 @@ def initial_months(s, k, zero, block, x):
 
 @njit(**JIT)
 def _choke_losses(s, k, zero, r0, r1, x):
-    """k.choke_loss[q, i]: the share of i's 2024 trade a full closure of q cuts (2024 flows and routes)."""
+    """k.choke_loss[q, i]: the share of i's 2024 trade a full closure of q cuts (2024 flows and routes);
+    k.choke_world[q]: the share of the rest of the world's own trade it cuts (its trade with the
+    actors that no longer gets through, over k.row_total)."""
     trade_out, row_out = s.trade.copy(), s.trade_row.copy()
     for q in range(zero.closure.shape[0]):
         for r in range(U(r0), U(r1)):
             zero.closure[q, r] = 1.0
+            x.acc[0, r] = 0.0
         trade.trade(s.sanctions, s.secondary, s.economic_support, s.act[ECONOMIC], zero.closure, 0, k, r0, r1, x,
                     trade_out, row_out)
         for i in range(s.alignment.shape[0]):
             for r in range(U(r0), U(r1)):
                 k.choke_loss[q, i, r] = x.lost[i, r]
+                x.acc[0, r] += s.trade_row[i, r] - row_out[i, r]
         for r in range(U(r0), U(r1)):
             zero.closure[q, r] = 0.0
+            total = k.row_total[0, r]
+            k.choke_world[q, r] = clip(x.acc[0, r] / total, 0.0, 1.0) if total > 0.0 else 0.0
 
 
 @njit(**JIT)

@@ -119,6 +119,8 @@ class Static(NamedTuple):
     factor0_row: PerActor
     lost0: PerActor          # share of trade a route's capacity already leaves undelivered at step 0
     choke_loss: ChokeActor   # share of each actor's 2024 trade a full closure of each corridor or chokepoint cuts
+    choke_world: PerChokepoint   # share of the rest of the world's 2024 trade a full closure of each cuts
+    row_total: World         # the rest of the world's own trade, US$ bn/yr (world trade less the actors' totals)
     decision_propensity: PerDecision   # the declared decisions' parameters (sim.model.events)
     decision_intensity: PerDecision
     decision_duration: PerDecision
@@ -136,6 +138,7 @@ class Scratch(NamedTuple):
     diplomacy: Pair          # this month's diplomacy: scripted, and the summits decisions bring
     closure: PerChokepoint   # this month's closures: scripted and decided
     closure_by: ChokeActor   # their authored part
+    stake: ChokeActor        # i's stake in each closed route: its own trade and its friends' (events.stakes)
     exposure: Pair           # i's exposure to secondary sanctions for trading with j
     cut: Pair                # i's cut of its trade with j for that exposure
     factor: Pair             # gross trade factor (sanctions and cuts, before any lifeline)
