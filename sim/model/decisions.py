@@ -32,6 +32,7 @@ from numba import njit
 
 from sim.core import vecmath
 
+from sim.model.rules import nonzero
 from sim.model.rules import (COST_ARMS, COST_DIPLOMATIC, COST_ECONOMIC, COST_MILITARY, COVER, ENTRAPMENT, GAIN_COMMITMENT,
                              GAIN_FRIEND, GAIN_SECURITY, GAIN_STAKE, GAIN_TRADE, JIT, SECONDARY_COST, SWITCHING_COST,
                              TEMPERATURE, U)
@@ -80,10 +81,10 @@ def power_shares(military, alignment, r0, r1, total, out):
 def calm(need, j, r0, r1):
     """Whether j has no need in any of runs r0..r1-1 (then every decision about j stands as it
     was, and computing it would change nothing)."""
-    c = 0.0
+    c = 0   # an integer count, which vectorizes (a float sum would not: its order is fixed)
     for r in range(U(r0), U(r1)):
-        c += need[j, r]
-    return c == 0.0
+        c += need[j, r] != 0.0
+    return c == 0
 
 
 @njit(**JIT)
@@ -99,6 +100,9 @@ def decide(s, k, out, x, r0, r1):
     w = k.w
     acc = x.acc
     power_shares(out.military, s.alignment, r0, r1, acc[6], x.power)
+    # who presses j, and on which issues, in some run of the block: the others add exact zeros
+    pressing = nonzero(x.share, r0, r1)
+    pressed_on = nonzero(x.weight, r0, r1)
     for j in range(n):
         if calm(out.need, j, r0, r1):
             for i in range(n):
@@ -118,58 +122,73 @@ def decide(s, k, out, x, r0, r1):
                 acc[4, r] = 0.0   # stake: salience-weighted gain of j holding out
                 acc[5, r] = 0.0   # its weight
             for h in range(n):
+                if not pressing[h, j]:
+                    continue
                 for r in range(U(r0), U(r1)):
                     p = x.share[h, j, r]
                     acc[1, r] += p * out.threat[i, h, r]
                     acc[2, r] += p * x.power[h, i, r]
             for q in range(n_k):
+                if not pressed_on[j, q]:
+                    continue
                 for r in range(U(r0), U(r1)):
                     c = k.salience[i, q, r] * x.weight[j, q, r]
                     pos = s.positions[i, q, r]
                     acc[4, r] += c * (abs(pos - x.demand[j, q, r]) - abs(pos - s.positions[j, q, r]))
                     acc[5, r] += c
-            for r in range(U(r0), U(r1)):
-                security = acc[1, r]
-                risk = acc[2, r]
-                stake = 0.5 * acc[4, r] / acc[5, r] if acc[5, r] > 0.0 else 0.0
-                others = x.covered[j, r] - x.coverage[i, j, r]
-                gain = (w[GAIN_FRIEND, r] * s.alignment[i, j, r] + w[GAIN_STAKE, r] * stake
-                        + w[GAIN_SECURITY, r] * security + w[GAIN_TRADE, r] * x.dependence[i, j, r]
-                        + w[GAIN_COMMITMENT, r] * s.expectation[j, i, r])
-                # support answers the pressure others put on j, not i's own: the reasons to back j
-                # shrink with i's share of that pressure (reasons against it do not)
-                gain = gain * (1.0 - x.share[i, j, r]) if gain > 0.0 else gain
-                borne = 1.0 - k.resolve[i, r]
-                trap = 1.0 + w[ENTRAPMENT, r] * risk
-                tau = w[TEMPERATURE, r]
-                switch = w[SWITCHING_COST, r]
-                rel = k.reliability[i, r]
-                exposed = w[SECONDARY_COST, r] * x.exposure[i, j, r] * (1.0 - k.tolerance[i, r])
-                # kinds in order of cost: each is worth what it adds on top of what others and
-                # i's own cheaper kinds already cover
-                covered = min(others, 1.0)
-                act = choose(gain * _marginal(covered, COVER[0]), borne * w[COST_DIPLOMATIC, r] * trap,
-                              tau * k.taste[DIPLOMATIC, i, j, r], switch, s.act[DIPLOMATIC, i, j, r])
-                out.act[DIPLOMATIC, i, j, r] = act
-                covered = min(covered + act * rel * COVER[0], 1.0)
-                act = choose(gain * _marginal(covered, COVER[1]), borne * (w[COST_ECONOMIC, r] * trap + exposed),
-                              tau * k.taste[ECONOMIC, i, j, r], switch, s.act[ECONOMIC, i, j, r])
-                out.act[ECONOMIC, i, j, r] = act
-                covered = min(covered + act * rel * COVER[1], 1.0)
-                act = choose(gain * _marginal(covered, COVER[2]), borne * w[COST_ARMS, r] * trap,
-                              tau * k.taste[ARMS, i, j, r], switch, s.act[ARMS, i, j, r])
-                out.act[ARMS, i, j, r] = act
-                covered = min(covered + act * rel * COVER[2], 1.0)
-                out.act[MILITARY, i, j, r] = choose(gain * _marginal(covered, COVER[3]),
-                                                     borne * w[COST_MILITARY, r] * trap,
-                                                     tau * k.taste[MILITARY, i, j, r], switch, s.act[MILITARY, i, j, r])
-                if out.need[j, r] == 0.0:   # a run in which j has no need keeps its decisions
-                    for kind in range(4):
-                        out.act[kind, i, j, r] = s.act[kind, i, j, r]
+            _choose_kinds(s, k, out, x, i, j, r0, r1)
     deliver(out.act, k.reliability, out.need, r0, r1, x.coverage, x.covered, out)
 
 
 @njit(**JIT)
+def _choose_kinds(s, k, out, x, i, j, r0, r1):
+    """The four support choices of i about j for runs r0..r1-1, from the sums decide put in
+    x.acc (security, risk, stake and its weight). Its own function, on arrays alone, so LLVM
+    vectorizes its loop over runs."""
+    w = k.w
+    acc = x.acc
+    for r in range(U(r0), U(r1)):
+        security = acc[1, r]
+        risk = acc[2, r]
+        stake = 0.5 * acc[4, r] / acc[5, r] if acc[5, r] > 0.0 else 0.0
+        others = x.covered[j, r] - x.coverage[i, j, r]
+        gain = (w[GAIN_FRIEND, r] * s.alignment[i, j, r] + w[GAIN_STAKE, r] * stake
+                + w[GAIN_SECURITY, r] * security + w[GAIN_TRADE, r] * x.dependence[i, j, r]
+                + w[GAIN_COMMITMENT, r] * s.expectation[j, i, r])
+        # support answers the pressure others put on j, not i's own: the reasons to back j
+        # shrink with i's share of that pressure (reasons against it do not)
+        gain = gain * (1.0 - x.share[i, j, r]) if gain > 0.0 else gain
+        borne = 1.0 - k.resolve[i, r]
+        trap = 1.0 + w[ENTRAPMENT, r] * risk
+        tau = w[TEMPERATURE, r]
+        switch = w[SWITCHING_COST, r]
+        rel = k.reliability[i, r]
+        exposed = w[SECONDARY_COST, r] * x.exposure[i, j, r] * (1.0 - k.tolerance[i, r])
+        # kinds in order of cost: each is worth what it adds on top of what others and
+        # i's own cheaper kinds already cover
+        covered = min(others, 1.0)
+        before0, before1 = s.act[DIPLOMATIC, i, j, r], s.act[ECONOMIC, i, j, r]
+        before2, before3 = s.act[ARMS, i, j, r], s.act[MILITARY, i, j, r]
+        act0 = choose(gain * _marginal(covered, COVER[0]), borne * w[COST_DIPLOMATIC, r] * trap,
+                      tau * k.taste[DIPLOMATIC, i, j, r], switch, before0)
+        covered = min(covered + act0 * rel * COVER[0], 1.0)
+        act1 = choose(gain * _marginal(covered, COVER[1]), borne * (w[COST_ECONOMIC, r] * trap + exposed),
+                      tau * k.taste[ECONOMIC, i, j, r], switch, before1)
+        covered = min(covered + act1 * rel * COVER[1], 1.0)
+        act2 = choose(gain * _marginal(covered, COVER[2]), borne * w[COST_ARMS, r] * trap,
+                      tau * k.taste[ARMS, i, j, r], switch, before2)
+        covered = min(covered + act2 * rel * COVER[2], 1.0)
+        act3 = choose(gain * _marginal(covered, COVER[3]), borne * w[COST_MILITARY, r] * trap,
+                      tau * k.taste[MILITARY, i, j, r], switch, before3)
+        # a run in which j has no need keeps its decisions (selects, so the loop vectorizes)
+        needy = out.need[j, r] != 0.0
+        out.act[DIPLOMATIC, i, j, r] = act0 if needy else before0
+        out.act[ECONOMIC, i, j, r] = act1 if needy else before1
+        out.act[ARMS, i, j, r] = act2 if needy else before2
+        out.act[MILITARY, i, j, r] = act3 if needy else before3
+
+
+@njit(inline="always", **JIT)
 def _marginal(covered, cover):
     """The value, per unit of cover, of covering `cover` more of a need of which `covered` is met:
     (phi(min(covered + cover, 1)) - phi(covered)) / cover with phi(c) = 1 - (1 - c)^2; never
@@ -178,17 +197,16 @@ def _marginal(covered, cover):
     return ((1.0 - covered) * (1.0 - covered) - (1.0 - after) * (1.0 - after)) / cover
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def choose(value, cost, taste, switch, before):
     """1 if the act is chosen: log(value / cost) beats the run's taste, by the switching cost for a
     change of course (a commitment is kept until the ratio falls that far below, and a new one is
     taken once it rises that far above). No value, no act; no cost, any value will do."""
-    if value <= 0.0:
-        return 0.0
-    if cost <= 0.0:
-        return 1.0
+    # written as selects, not early returns, so a loop over runs that calls it vectorizes (the
+    # logs of a value or cost <= 0 are computed and discarded)
     margin = switch if before == 0.0 else -switch
-    return 1.0 if vecmath.log(value) - vecmath.log(cost) > taste + margin else 0.0
+    chosen = 1.0 if vecmath.log(value) - vecmath.log(cost) > taste + margin else 0.0
+    return 0.0 if value <= 0.0 else (1.0 if cost <= 0.0 else chosen)
 
 
 @njit(**JIT)

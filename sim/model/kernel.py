@@ -122,6 +122,18 @@ def sanctions(s, t, f, k, r0, r1, join, prim, sec):
     n = a.shape[0]
     imposed = nonzero(s_prev, r0, r1)
     for i in range(n):
+        # join[j]: i's friends' sanctions on j, summed over q in order for every (j, run), with
+        # the loops i, q, j so q's rows stay in cache (an O(N^3) sum at large N); terms that are
+        # exact zeros in every run of the block are skipped
+        for j in range(n):
+            for r in range(U(r0), U(r1)):
+                join[j, r] = 0.0
+        for q in range(n):
+            for j in range(n):
+                if j == i or not imposed[q, j]:
+                    continue
+                for r in range(U(r0), U(r1)):
+                    join[j, r] += max(a[i, q, r], 0.0) * s_prev[q, j, r]
         for j in range(n):
             if i == j:
                 for r in range(U(r0), U(r1)):
@@ -129,14 +141,7 @@ def sanctions(s, t, f, k, r0, r1, join, prim, sec):
                     sec[i, j, r] = 0.0
                 continue
             for r in range(U(r0), U(r1)):
-                join[r] = 0.0
-            for q in range(n):
-                if not imposed[q, j]:
-                    continue
-                for r in range(U(r0), U(r1)):
-                    join[r] += max(a[i, q, r], 0.0) * s_prev[q, j, r]
-            for r in range(U(r0), U(r1)):
-                change = sanction_value(w, r, a[i, j, r], t[i, j, r], join[r]) - k.sanction_value0[i, j, r]
+                change = sanction_value(w, r, a[i, j, r], t[i, j, r], join[j, r]) - k.sanction_value0[i, j, r]
                 restraint = 1.0 + w[SANCTION_TRADE_RESTRAINT, r] * (1.0 - k.resolve[i, r]) * k.trade_share[i, j, r]
                 odds = k.sanction_odds0[i, j, r] + change / (w[SANCTION_SENSITIVITY, r] * restraint)
                 decided = (vecmath.logistic(odds) - ODDS_FLOOR) / (1.0 - 2.0 * ODDS_FLOOR)
@@ -222,9 +227,15 @@ def expectation(x, support, need, diplomacy, x0, w, r0, r1, gap, out):
 def drive(a, threat, expectation, prim, sec, dependence, similarity, expectation0, share, w, r0, r1,
           t_total, both, bal, third, out):
     """A1-A2: the explained part of the target alignment's drive: interests, shared threats,
-    hostility, structural balance, trade dependence, trust and sanctions."""
+    hostility, structural balance, trade dependence, trust and sanctions.
+
+    both and bal (N, R) hold actor i's sums with every j: the loops run i, q, j, runs, so each
+    q's rows stay in cache across the j (an O(N^3) sum at large N); every (i, j, run) still adds
+    its terms in the order q = 0, 1, ..., so the bits are those of a sum over q per pair. A q that
+    threatens i in no run of the block adds exact zeros to `both` and is skipped."""
     n = a.shape[0]
     enforced = nonzero(sec, r0, r1)
+    threatened = nonzero(threat, r0, r1)
     for i in range(n):
         for r in range(U(r0), U(r1)):
             t_total[r] = 0.0
@@ -232,18 +243,29 @@ def drive(a, threat, expectation, prim, sec, dependence, similarity, expectation
             for r in range(U(r0), U(r1)):
                 t_total[r] += threat[i, q, r]
         for j in range(n):
+            for r in range(U(r0), U(r1)):
+                both[j, r] = 0.0     # shared threat: share of i's threat that j shares
+                bal[j, r] = 0.0      # Heider: friend of a friend, enemy of an enemy
+        for q in range(n):
+            for j in range(n):
+                if j == i:
+                    continue
+                for r in range(U(r0), U(r1)):
+                    bal[j, r] += a[i, q, r] * a[q, j, r]
+            if not threatened[i, q]:
+                continue
+            for j in range(n):
+                if j == i:
+                    continue
+                for r in range(U(r0), U(r1)):
+                    both[j, r] += threat[i, q, r] * threat[j, q, r]
+        for j in range(n):
             if i == j:
                 for r in range(U(r0), U(r1)):
                     out[i, j, r] = 0.0
                 continue
             for r in range(U(r0), U(r1)):
-                both[r] = 0.0     # shared threat: share of i's threat that j shares
-                bal[r] = 0.0      # Heider: friend of a friend, enemy of an enemy
                 third[r] = 0.0    # j's secondary sanctions on i's partners
-            for q in range(n):
-                for r in range(U(r0), U(r1)):
-                    both[r] += threat[i, q, r] * threat[j, q, r]
-                    bal[r] += a[i, q, r] * a[q, j, r]
             for q in range(n):
                 if not enforced[j, q]:
                     continue
@@ -252,10 +274,10 @@ def drive(a, threat, expectation, prim, sec, dependence, similarity, expectation
             for r in range(U(r0), U(r1)):
                 # the share of i's threat j shares, in full once i's threat adds up to 1: so a tiny
                 # threat is a tiny shared threat, not a whole one
-                shared = both[r] / max(t_total[r], 1.0)
+                shared = both[j, r] / max(t_total[r], 1.0)
                 pressure = prim[j, i, r] + 0.5 * prim[i, j, r] + third[r]
                 out[i, j, r] = (w[W_INTEREST, r] * similarity[i, j, r] + w[W_SHARED, r] * shared
-                                - w[W_HOSTILITY, r] * threat[i, j, r] + w[W_BALANCE, r] * bal[r] / max(n - 2, 1)
+                                - w[W_HOSTILITY, r] * threat[i, j, r] + w[W_BALANCE, r] * bal[j, r] / max(n - 2, 1)
                                 + w[W_ECONOMIC, r] * dependence[i, j, r]
                                 + w[W_TRUST, r] * (expectation[i, j, r] - expectation0[i, j, r])
                                 - w[W_SANCTIONS, r] * pressure)
@@ -290,7 +312,7 @@ def month(s, k, f, eps, step, r0, r1, x, out):
     events.declared(s, k, f, r0, r1, x, out)
     threat(s, f, x, k, r0, r1, x.acc[0], x.acc[1], out.threat)
     military(s, f, x.conflict, k.military0, w, r0, r1, x.acc[0], x.acc[1], out.military)
-    sanctions(s, out.threat, f, k, r0, r1, x.acc[0], out.sanctions, out.secondary)
+    sanctions(s, out.threat, f, k, r0, r1, x.sum_a, out.sanctions, out.secondary)
     trade.trade(out.sanctions, out.secondary, s.economic_support, s.act[ECONOMIC], x.closure, step, k, r0, r1, x,
                 out.trade, out.trade_row)
     trade.dependence(out.trade, out.trade_row, r0, r1, x.acc[0], x.dependence)
@@ -311,7 +333,7 @@ def month(s, k, f, eps, step, r0, r1, x, out):
     expectation(s.expectation, out.support, out.need, x.diplomacy, k.expectation0, w, r0, r1, x.gap,
                 out.expectation)
     drive(s.alignment, out.threat, out.expectation, out.sanctions, out.secondary, x.dependence, x.similarity,
-          k.expectation0, k.trade_share, w, r0, r1, x.acc[0], x.acc[1], x.acc[2], x.acc[3], x.drive)
+          k.expectation0, k.trade_share, w, r0, r1, x.acc[0], x.sum_a, x.sum_b, x.acc[3], x.drive)
     update(s.alignment, x.drive, k.affinity, x.gap, x.diplomacy, eps, w, r0, r1, out.alignment)
 
 

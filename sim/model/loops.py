@@ -130,4 +130,4 @@ def drive_at(s, k, x, out):
     trade.dependence(s.trade, s.trade_row, 0, r_n, x.acc[0], x.dependence)
     interests.similarity(s.positions, k.salience, 0, r_n, x.similarity)
     drive(s.alignment, s.threat, s.expectation, s.sanctions, s.secondary, x.dependence, x.similarity,
-          k.expectation0, k.trade_share, k.w, 0, r_n, x.acc[0], x.acc[1], x.acc[2], x.acc[3], out)
+          k.expectation0, k.trade_share, k.w, 0, r_n, x.acc[0], x.sum_a, x.sum_b, x.acc[3], out)

@@ -62,8 +62,8 @@ def nonzero(x, r0, r1):
     flags = np.empty((n0, n1), np.bool_)
     for i in range(n0):
         for j in range(n1):
-            c = 0.0
+            c = 0   # an integer count: LLVM vectorizes an integer reduction, not a float one (order)
             for r in range(U(r0), U(r1)):
-                c += 1.0 if x[i, j, r] != 0.0 else 0.0
-            flags[i, j] = c > 0.0
+                c += x[i, j, r] != 0.0
+            flags[i, j] = c > 0
     return flags

@@ -159,6 +159,8 @@ class Scratch(NamedTuple):
     demand: ActorIssue       # the positions an actor's pressurers press it toward
     weight: ActorIssue       # how hard they press on each issue
     acc: Lanes               # per-run accumulators for third-party sums
+    sum_a: PerActor          # one actor's third-party sums with every other (kernel.drive)
+    sum_b: PerActor
     left: PerCorridor
     open_share: PerCorridor
     asked: PerCorridor
