@@ -10,7 +10,9 @@ their CPU seconds: on a busy machine wall times stretch, CPU seconds much less.
     python3 benchmarks/bench_latency.py              # about 3 minutes on 2 cores
     python3 benchmarks/bench_latency.py --repeat 3   # fewer repetitions
     python3 benchmarks/bench_latency.py --cold       # also the first run after installing (compiles)
-    python3 benchmarks/bench_latency.py --source ../alignsim-before   # another checkout: before/after
+    python3 benchmarks/bench_latency.py --source ../alignsim-before   # another checkout alone
+    python3 benchmarks/bench_latency.py --before ../alignsim-before   # both, interleaved: before/after
+    python3 benchmarks/bench_latency.py --only run                    # only the cases that contain "run"
 
 Run it from the repository's root folder; it writes only into a temporary folder.
 """
@@ -65,19 +67,19 @@ def wall(cmd: list[str], cwd: Path, env: dict) -> float:
     return took
 
 
-def paired(cmd: list[str], cwd: Path, env: dict, repeat: int):
-    """(command wall, reference wall, command CPU, reference CPU) over `repeat` alternating
-    runs, after one warm-up of each."""
-    ref = [sys.executable, "-c", REFERENCE]
-    wall(cmd, cwd, env)
-    wall(ref, cwd, env)
-    a, b, ca, cb = [], [], [], []
+def interleaved(cmds: list[tuple[list[str], dict]], cwd: Path, repeat: int):
+    """For each (command, env) and then the reference: (walls, CPUs) over `repeat` rounds that
+    run each once in turn, after one warm-up round."""
+    ref = ([sys.executable, "-c", REFERENCE], cmds[0][1])
+    everything = [*cmds, ref]
+    for cmd, env in everything:
+        wall(cmd, cwd, env)
+    walls, cpus = [[] for _ in everything], [[] for _ in everything]
     for _ in range(repeat):
-        a.append(wall(cmd, cwd, env))
-        ca.append(CPU[-1])
-        b.append(wall(ref, cwd, env))
-        cb.append(CPU[-1])
-    return a, b, ca, cb
+        for k, (cmd, env) in enumerate(everything):
+            walls[k].append(wall(cmd, cwd, env))
+            cpus[k].append(CPU[-1])
+    return walls, cpus
 
 
 def main() -> None:
@@ -86,25 +88,40 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true", help="also time a run with an empty kernel cache")
     ap.add_argument("--source", type=Path, default=ROOT,
                     help="the source tree to time (default this one; another checkout gives a before/after)")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="another checkout timed in the same rounds as --source, each command in turn")
+    ap.add_argument("--only", default=None, help="time only the cases whose label contains this text")
     args = ap.parse_args()
-    src = args.source.resolve()
+    trees = [("before", args.before.resolve())] if args.before else []
+    trees.append(("after" if args.before else "", args.source.resolve()))
+    src = trees[-1][1]
     tmp = Path(tempfile.mkdtemp(prefix="alignsim-latency-"))
-    env = {**os.environ, "PYTHONPATH": str(src) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "MPLBACKEND": "Agg"}
     alignsim = [sys.executable, "-m", "sim"]
     print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'command':<78} {'median s':>9} {'min-max s':>11} {'ref s':>6} {'÷ ref':>6} {'cpu s':>6} {'ref cpu':>7}")
     try:
         for label, argv in CASES:
-            cmd = alignsim + [a.format(tmp=tmp, src=src) for a in argv]
-            if argv[0] == "run":
-                cmd += ["--dir", str(src / "scenarios")]
-            a, b, ca, cb = paired(cmd, tmp, env, args.repeat)
-            ratio = statistics.median(x / y for x, y in zip(a, b))
-            print(f"{label:<78} {statistics.median(a):>9.2f} {min(a):>5.2f}-{max(a):<5.2f} "
-                  f"{statistics.median(b):>6.2f} {ratio:>6.2f} {statistics.median(ca):>6.2f} "
-                  f"{statistics.median(cb):>7.2f}", flush=True)
+            if args.only and args.only not in label:
+                continue
+            cmds = []
+            for name, tree in trees:
+                env = {**os.environ, "PYTHONPATH": str(tree) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                       "MPLBACKEND": "Agg"}
+                cmd = alignsim + [a.format(tmp=tmp / name, src=tree) for a in argv]
+                if argv[0] == "run":
+                    cmd += ["--dir", str(tree / "scenarios")]
+                cmds.append((cmd, env))
+            walls, cpus = interleaved(cmds, tmp, args.repeat)
+            b, cb = walls[-1], cpus[-1]
+            for (name, _), a, ca in zip(trees, walls, cpus):
+                ratio = statistics.median(x / y for x, y in zip(a, b))
+                row = f"{label}  [{name}]" if name else label
+                print(f"{row:<78} {statistics.median(a):>9.2f} {min(a):>5.2f}-{max(a):<5.2f} "
+                      f"{statistics.median(b):>6.2f} {ratio:>6.2f} {statistics.median(ca):>6.2f} "
+                      f"{statistics.median(cb):>7.2f}", flush=True)
         if args.cold:
+            env = {**os.environ, "PYTHONPATH": str(src) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                   "MPLBACKEND": "Agg"}
             cold_env = {**env, "XDG_CACHE_HOME": str(tmp / "empty-cache")}
             cold_env.pop("NUMBA_CACHE_DIR", None)
             cmd = alignsim + ["run", "june_war_pivot", "--runs", "1000", "--out", str(tmp / "cold"), "--quiet",

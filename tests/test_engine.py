@@ -253,3 +253,30 @@ def test_default_chunks_shrink_for_large_actor_sets():
     assert [default_chunk(r, 5) for r in (100, 10_000, 10**6)] == [250, 1250, 2000]
     assert default_chunk(10**6, 10) == 1000 and default_chunk(10**6, 20) == 250
     assert default_chunk(10**6, 40) == default_chunk(50, 40) == 64
+
+
+def test_figures_start_once_the_tables_are_written_and_end_in_the_manifest(tmp_path):
+    """run_to_folder starts drawing as soon as the tables are written, before ensemble.npz and
+    events.csv (a run's figures read only the tables), and collects the figures once the folder
+    is complete, listing them in its manifest."""
+    from sim.engine.run import RunOptions, run_to_folder
+    seen = {}
+
+    def draw(out):
+        seen["at start"] = {p.name for p in out.iterdir()}
+
+        def wait():
+            seen["at wait"] = {p.name for p in out.iterdir()}
+            fig = out / "figures" / "fan_chart.png"
+            fig.parent.mkdir()
+            fig.write_bytes(b"drawn")
+            return [fig]
+        return wait
+    out = tmp_path / "r"
+    scen = scenario.load("scenarios/june_war_pivot.toml")
+    run_to_folder(scen, out, RunOptions(runs=20, steps=6, chunk_size=8), draw=draw)
+    assert {"quantiles.csv", "final.csv", "summary.npz"} <= seen["at start"]
+    assert not {"ensemble.npz", "events.csv"} & seen["at start"]
+    assert {"ensemble.npz", "events.csv"} <= seen["at wait"]
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["complete"] and "figures/fan_chart.png" in man["files"]

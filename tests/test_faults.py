@@ -241,11 +241,11 @@ def test_corruption_found_at_assembly_is_recomputed_not_a_traceback(tmp_path, ca
     from sim.engine import folder as store
     real, hits = store.ResultFolder.finish, []
 
-    def finish(self, timings):
+    def finish(self, timings, *rest):
         if not hits:   # a chunk goes bad between its saving and the assembly
             hits.append(1)
             _overwrite_256(self.chunks / "c000005" / "alignment.npy")
-        return real(self, timings)
+        return real(self, timings, *rest)
     monkeypatch.setattr(store.ResultFolder, "finish", finish)
     out = tmp_path / "r"
     assert main([*BASE, "--out", str(out), "--chunk-size", "8"]) == 0

@@ -3,7 +3,8 @@
 Importing matplotlib and drawing the figures take longer than simulating a thousand runs.
 `alignsim run` therefore starts the workers first, one per spare core (at most two): they
 import the figure code while the main process loads the model and simulates, then each draws
-its share of the figures from the finished folder's files when asked. Without a spare core
+its share of the figures from the folder's tables as soon as they are written, while the main
+process writes the full arrays (the coalition network, which reads them, comes last). Without a spare core
 (one core, or a busy machine), or when a worker cannot start, the figures are drawn in
 process; the files are the same either way (they are drawn from the folder's saved tables).
 
@@ -18,11 +19,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
 ALL = ("fan_chart", "final_heatmap", "balance_fan", "coalition_network")
 SHARES = (("fan_chart",), ("final_heatmap", "balance_fan", "coalition_network"))   # about equal drawing time
+LAST = "coalition_network"   # drawn once ensemble.npz is written; the others need only the tables
 
 
 def spare_cores() -> int:
@@ -77,25 +80,44 @@ class FigureWorker:
 
     def draw(self, out: Path, formats, every: bool = False, progress=None) -> list[Path]:
         """The figures of the finished result folder `out`; see sim.figures.run.draw_figures."""
+        return self.start(out, formats, every, progress)()
+
+    def start(self, out: Path, formats, every: bool = False, progress=None) -> Callable[[], list[Path]]:
+        """Start drawing the figures of the result folder `out` once its tables are written;
+        returns a callable to call once the folder is complete, which draws the coalition
+        network (its node sizes come from ensemble.npz), waits for the rest and returns the
+        paths in the order of STEMS. In process, everything is drawn by that callable."""
         from sim.figures.run import STEMS
-        if self.procs:
+
+        def in_process() -> list[Path]:
+            from sim.figures.run import draw_figures
+            return draw_figures(Path(out), formats, progress, every)
+        if not self.procs:
+            return in_process
+        try:
+            for proc, share in zip(self.procs, self.shares):
+                self._ask(proc, out, formats, every, [s for s in share if s != LAST])
+        except OSError:
+            self.close()
+            return in_process
+
+        def wait() -> list[Path]:
             try:
-                paths = self._remote(out, formats, every, progress)
+                self._ask(self.procs[-1], out, formats, every, [LAST])
+                paths = []
+                for proc in self.procs:
+                    paths += self._answer(proc, out, progress)
+                paths += self._answer(self.procs[-1], out, progress)
                 return sorted(paths, key=lambda p: (STEMS.index(p.stem), p.suffix))
             except (OSError, ValueError, _WorkerFailed):
                 self.close()   # a worker that died or spoke nonsense: draw here instead
-        from sim.figures.run import draw_figures
-        return draw_figures(Path(out), formats, progress, every)
+                return in_process()
+        return wait
 
-    def _remote(self, out, formats, every, progress) -> list[Path]:
-        for proc, share in zip(self.procs, self.shares):
-            proc.stdin.write(json.dumps({"out": str(out), "formats": list(formats), "every": every,
-                                         "only": share}) + "\n")
-            proc.stdin.flush()
-        paths = []
-        for proc in self.procs:
-            paths += self._answer(proc, out, progress)
-        return paths
+    @staticmethod
+    def _ask(proc, out, formats, every, only) -> None:
+        proc.stdin.write(json.dumps({"out": str(out), "formats": list(formats), "every": every, "only": only}) + "\n")
+        proc.stdin.flush()
 
     @staticmethod
     def _answer(proc, out, progress) -> list[Path]:

@@ -125,13 +125,18 @@ def _run(args, worker) -> int:
             print(f"\r{message:<72}", file=sys.stderr, end="", flush=True)
 
     def draw(folder_out):
-        # drawn while the folder is still locked, so the manifest lists the figures it holds
-        paths = worker.draw(folder_out, args.formats, args.all_figures,
-                            lambda name: status(f"drawing figures: {name}..."))
-        status("")
-        if not args.quiet:
-            print("\r", end="", file=sys.stderr)
-        return paths
+        # started once the tables are written, finished while the folder is still locked, so the
+        # manifest lists the figures it holds
+        figures = worker.start(folder_out, args.formats, args.all_figures,
+                               lambda name: status(f"drawing figures: {name}..."))
+
+        def wait():
+            paths = figures()
+            status("")
+            if not args.quiet:
+                print("\r", end="", file=sys.stderr)
+            return paths
+        return wait
 
     try:
         folder, timings = run_to_folder(scen, out, opts, progress=progress, status=status,

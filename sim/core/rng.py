@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from numba import njit, vectorize
+from numba import njit, types
+from numba.extending import overload
 
 from sim.core.vecmath import box_muller
 
@@ -23,13 +24,38 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TWO53 = 1.0 / 9007199254740992.0
 
-# Compiled ufuncs (numba.vectorize): the same code serves whole arrays and single keys, and
-# uint64 arithmetic wraps, as the mixer intends.
+# mix, combine and uniform are numpy functions over arrays (and numpy scalars), and compiled code
+# (njit) calls them on single keys through the overloads below, compiled with their caller. They
+# were numba ufuncs (`vectorize`), built at import: a third of a second of every `alignsim run`
+# before anything was drawn. Integer arithmetic is exact and the float steps are the same
+# operations in the same order, so both forms give the same bits (tests/test_vecmath.py).
 
 
-@vectorize(["uint64(uint64)"], cache=True)
 def mix(x):
-    """SplitMix64 finaliser."""
+    """SplitMix64 finaliser, element-wise over uint64 keys (numpy scalar or array)."""
+    x = np.asarray(x, dtype=np.uint64)
+    with np.errstate(over="ignore"):   # uint64 products wrap, as the mixer intends
+        x = x ^ (x >> np.uint64(30))
+        x = x * _M1
+        x = x ^ (x >> np.uint64(27))
+        x = x * _M2
+        return x ^ (x >> np.uint64(31))
+
+
+def combine(a, b):
+    """Chain two keys (broadcasting); order matters."""
+    with np.errstate(over="ignore"):
+        return mix(np.asarray(a, dtype=np.uint64) + _GOLDEN + mix(b))
+
+
+def uniform(key):
+    """Uniform double in the open interval (0, 1), element-wise."""
+    return ((mix(key) >> np.uint64(11)).astype(np.float64) + 0.5) * _TWO53
+
+
+@njit(inline="always")
+def _mix1(x):
+    x = np.uint64(x)
     x = x ^ (x >> np.uint64(30))
     x = x * _M1
     x = x ^ (x >> np.uint64(27))
@@ -37,16 +63,22 @@ def mix(x):
     return x ^ (x >> np.uint64(31))
 
 
-@vectorize(["uint64(uint64, uint64)"], cache=True)
-def combine(a, b):
-    """Chain two keys (broadcasting); order matters."""
-    return mix(a + _GOLDEN + mix(b))
+@overload(mix)
+def _mix_compiled(x):
+    if isinstance(x, types.Integer):
+        return lambda x: _mix1(x)
 
 
-@vectorize(["float64(uint64)"], cache=True)
-def uniform(key):
-    """Uniform double in the open interval (0, 1)."""
-    return (float(mix(key) >> np.uint64(11)) + 0.5) * _TWO53
+@overload(combine)
+def _combine_compiled(a, b):
+    if isinstance(a, types.Integer) and isinstance(b, types.Integer):
+        return lambda a, b: _mix1(np.uint64(a) + _GOLDEN + _mix1(b))
+
+
+@overload(uniform)
+def _uniform_compiled(key):
+    if isinstance(key, types.Integer):
+        return lambda key: (float(_mix1(key) >> np.uint64(11)) + 0.5) * _TWO53
 
 
 def name_key(*parts: object) -> np.uint64:

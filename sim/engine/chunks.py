@@ -126,6 +126,16 @@ class Chunk:
             raise CorruptChunk(self.index, f"{name} does not match its checksum")
         return raw
 
+    def check(self, name: str) -> None:
+        """Check one file against the index without keeping its bytes (for a memory map)."""
+        sha, n = self.files[name]
+        try:
+            got = _digest(self.dir / name)
+        except OSError as exc:
+            raise CorruptChunk(self.index, f"{name} cannot be read ({exc.strerror})") from None
+        if got != {"sha256": sha, "bytes": n}:
+            raise CorruptChunk(self.index, f"{name} does not match its checksum")
+
     def array(self, name: str) -> np.ndarray:
         """A checked array of the chunk, with as many rows as the chunk has runs."""
         arr = np.load(io.BytesIO(self.read(f"{name}.npy")), allow_pickle=False)

@@ -54,11 +54,16 @@ def decided(c, arrays: dict) -> list[Event]:
     act, need, align = arrays.get("act"), arrays.get("need"), arrays.get("alignment")
     if act is not None:
         started = (act[:, 1:] > act[:, :-1]) & (need[:, 1:, None, None, :] > 0)   # (R, T, kinds, N, N)
-        for r, t, q, i, j in zip(*np.nonzero(started)):
+        r, t, q, i, j = np.nonzero(started)
+        # the values gathered at once and as Python floats: numpy scalars one by one cost most of
+        # the time of a chunk's events (the same numbers: float32 to float is exact)
+        runs = c.runs[r].tolist()
+        support = arrays["support"][r, t + 1, i, j].tolist()
+        need_b, align_ab = need[r, t + 1, j].tolist(), align[r, t, i, j].tolist()
+        for k, (t, q, i, j) in enumerate(zip(t.tolist(), q.tolist(), i.tolist(), j.tolist())):
             a, b = ids[i], ids[j]
-            rows.append(Event(int(c.runs[r]), int(t) + 1, f"{KINDS[q]}_{a}_{b}", f"support:{KINDS[q]}",
-                              float(arrays["support"][r, t + 1, i, j]), a, "decided",
-                              f"need of {b} {need[r, t + 1, j]:.3f}; alignment {a}->{b} {align[r, t, i, j]:+.3f}",
+            rows.append(Event(runs[k], t + 1, f"{KINDS[q]}_{a}_{b}", f"support:{KINDS[q]}", support[k], a,
+                              "decided", f"need of {b} {need_b[k]:.3f}; alignment {a}->{b} {align_ab[k]:+.3f}",
                               DECIDED_LABELS[KINDS[q]].format(a=names[a], b=names[b])))
     decs = [d for d in scen.decisions if d.enabled]
     level = arrays.get("decided")

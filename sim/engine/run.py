@@ -110,7 +110,7 @@ def _stderr(message: str) -> None:
 
 def run_to_folder(scen: Scenario, out: Path, opts: RunOptions, progress: Callable | None = None,
                   status: Callable[[str], None] | None = None, warn: Callable[[str], None] | None = None,
-                  draw: Callable[[Path], list] | None = None) -> tuple[ResultFolder, dict]:
+                  draw: Callable[[Path], Callable[[], list]] | None = None) -> tuple[ResultFolder, dict]:
     """Run the ensemble of `scen` into the result folder `out`.
 
     Parameters
@@ -124,8 +124,11 @@ def run_to_folder(scen: Scenario, out: Path, opts: RunOptions, progress: Callabl
     warn : called with one-line warnings (default: printed on stderr): shocks after the horizon,
         a lock taken over from a dead process, a corrupt chunk recomputed, a --workers not used,
         a run that writes more than 10 GB.
-    draw : draws the figures of the finished folder and returns their paths, to be listed in
-        the manifest while the folder is still locked (sim.figures.run.draw_figures).
+    draw : starts drawing the figures of the folder, called once its tables are written (a run's
+        figures read nothing else, so they are drawn while ensemble.npz and events.csv are
+        written); returns a callable that waits for them and returns their paths, called once
+        the folder is complete, so the manifest lists them while the folder is still locked.
+        Drawing at once is `lambda out: (lambda: draw_figures(out))` (sim.figures.run).
 
     Returns
     -------
@@ -155,17 +158,22 @@ def run_to_folder(scen: Scenario, out: Path, opts: RunOptions, progress: Callabl
     try:
         for w in late:
             warn(str(w))
+        drawn = []   # the waiting callable of `draw`, once started
+
+        def tables_written() -> None:
+            if draw is not None and not drawn:   # once, if a corrupt chunk makes _finish retry
+                drawn.append(draw(folder.out))
         with terminate_as_interrupt():
             try:
                 timings = _simulate(folder, opts, progress, status, warn)
-                _finish(folder, timings)
+                _finish(folder, timings, tables_written)
             except KeyboardInterrupt as exc:
                 raise Interrupted(out, len(folder.done()), job.n_chunks, getattr(exc, "signum", signal.SIGINT)) from None
             except (OSError, BrokenExecutor) as exc:
                 raise _failed(folder, exc) from None
         timings["total_seconds"] = time.perf_counter() - t_start
-        if draw is not None:
-            folder.add_files(draw(folder.out))
+        if drawn:
+            folder.add_files(drawn[0]())
     finally:
         folder.close()
     return folder, timings
@@ -185,11 +193,11 @@ def _simulate(folder: ResultFolder, opts: RunOptions, progress, status, warn) ->
         executor.close()
 
 
-def _finish(folder: ResultFolder, timings: dict, attempts: int = 3) -> None:
+def _finish(folder: ResultFolder, timings: dict, tables_written=None, attempts: int = 3) -> None:
     """Assemble the folder; a chunk found corrupt meanwhile is recomputed in this process."""
     for _ in range(attempts):
         try:
-            folder.finish(timings)
+            folder.finish(timings, tables_written)
             return
         except CorruptChunk as exc:
             folder.discard(exc)

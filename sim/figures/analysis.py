@@ -144,7 +144,7 @@ def _read_structures(path: Path):
 
 
 def draw_analysis_figures(out_dir: Path, date: str | None = None, formats=("png",),
-                          every: bool = False) -> list[Path]:
+                          every: bool = False, which=("balance_fan", "coalition_network")) -> list[Path]:
     """Redraw figures/balance_fan and figures/coalition_network from the saved files of a
     result folder only.
 
@@ -161,6 +161,10 @@ def draw_analysis_figures(out_dir: Path, date: str | None = None, formats=("png"
     every : bool
         Draw the network also when one structure holds in every run at every date
         (sim.engine.tables.settled_structure); otherwise that line replaces it.
+    which : sequence of str
+        The figures to draw, of "balance_fan" and "coalition_network": `alignsim run` draws the
+        balance chart while ensemble.npz is still being written, and the network (whose node
+        sizes come from it) once it is.
 
     Returns
     -------
@@ -175,10 +179,12 @@ def draw_analysis_figures(out_dir: Path, date: str | None = None, formats=("png"
     runs, seed = man.get("runs", "?"), man.get("seed", "?")
     runs = f"{runs:,}" if isinstance(runs, int) else runs   # 300,000 runs, as a reader writes it
     folder = out / "figures"
-    dates, quant = _load_balance(out / "balance.csv")
-    fig = balance_chart(dates, quant, len(ids), _folder_events(man, dates), title, runs, seed)
-    paths = plot.save(fig, folder, "balance_fan", formats)
-    if date is None and not every and settled_structure(out) is not None:
+    paths = []
+    if "balance_fan" in which:
+        dates, quant = _load_balance(out / "balance.csv")
+        fig = balance_chart(dates, quant, len(ids), _folder_events(man, dates), title, runs, seed)
+        paths = plot.save(fig, folder, "balance_fan", formats)
+    if "coalition_network" not in which or date is None and not every and settled_structure(out) is not None:
         return paths
     structures = _read_structures(out / "coalitions.csv")
     if not structures:

@@ -34,8 +34,8 @@ def draw_figures(out: Path, formats=("png",), progress: Callable[[str], None] | 
         Also the coalition network when one structure holds in every run at every date (see
         sim.engine.tables.settled_structure).
     only : sequence of str
-        The figures to draw, from STEMS (the balance chart and the network come together);
-        two processes can each draw a share of them.
+        The figures to draw, from STEMS; two processes can each draw a share of them. The
+        network's node sizes come from ensemble.npz, the rest from the tables only.
 
     Returns
     -------
@@ -66,10 +66,12 @@ def draw_figures(out: Path, formats=("png",), progress: Callable[[str], None] | 
         paths += plot.save(_heatmap(out, q, ids, names, dates[-1], title, runs), out / "figures", "final_heatmap",
                            formats)
     analysis = (out / "coalitions.csv").exists() and (out / "balance.csv").exists()
-    if analysis and {"balance_fan", "coalition_network"} & set(only):
+    which = tuple(s for s in ("balance_fan", "coalition_network") if s in only)
+    if analysis and which:
         from sim.figures.analysis import draw_analysis_figures
-        tell("polarization and coalitions")
-        paths += draw_analysis_figures(out, formats=formats, every=every)
+        tell({("balance_fan",): "polarization", ("coalition_network",): "coalition network"}.get(
+            which, "polarization and coalitions"))
+        paths += draw_analysis_figures(out, formats=formats, every=every, which=which)
     return paths
 
 
