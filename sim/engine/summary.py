@@ -185,14 +185,21 @@ def hist_quantiles(counts: np.ndarray, qs, lo: float = -1.0, hi: float = 1.0) ->
     """Quantiles from histogram counts (..., B): the midpoint of the bin holding the q-th run.
     The error is at most half a bin width."""
     b = counts.shape[-1]
-    cum = np.cumsum(counts, axis=-1)
-    total = cum[..., -1:]
-    out = []
-    for q in qs:
-        target = np.maximum(1, np.ceil(q * total))
-        k = (cum < target).sum(axis=-1)
-        out.append(lo + (np.minimum(k, b - 1) + 0.5) * (hi - lo) / b)
-    return np.stack(out)
+    out = np.empty((len(qs),) + counts.shape[:-1])
+    # one slice of the leading axis (a step) at a time: the cumulative counts of all steps at
+    # once would be a second copy of the histograms (270 MB at 42 actors)
+    for t in range(counts.shape[0] if counts.ndim > 1 else 1):
+        cum = np.cumsum(counts[t] if counts.ndim > 1 else counts, axis=-1)
+        total = cum[..., -1:]
+        for m, q in enumerate(qs):
+            target = np.maximum(1, np.ceil(q * total))
+            k = (cum < target).sum(axis=-1)
+            value = lo + (np.minimum(k, b - 1) + 0.5) * (hi - lo) / b
+            if counts.ndim > 1:
+                out[m, t] = value
+            else:
+                out[m] = value
+    return out
 
 
 @dataclass
@@ -270,7 +277,9 @@ class Summary:
         kw = {}
         for f in fields(cls):
             if f.name.startswith("hist_"):
-                dense = np.zeros(int(np.prod(d[f.name + ".shape"])), dtype=np.int64)
+                # int32 counts: half the memory of the merged histograms (400 MB -> 200 MB at 42
+                # actors); add_compact widens them before a count could pass 2^31 - 1
+                dense = np.zeros(int(np.prod(d[f.name + ".shape"])), dtype=np.int32)
                 dense[d[f.name + ".index"]] = d[f.name + ".count"]   # compact() indices are distinct
                 kw[f.name] = dense.reshape(tuple(d[f.name + ".shape"]))
             else:
@@ -279,9 +288,13 @@ class Summary:
 
     def add_compact(self, d) -> None:
         """Add a compact summary into this one in place (no dense copy of the other)."""
+        wide = int(self.runs) + int(d["runs"]) >= 2 ** 31   # a bin's count is at most the runs
         for f in fields(self):
             mine = getattr(self, f.name)
             if f.name.startswith("hist_"):
+                if wide and mine.dtype != np.int64:
+                    mine = mine.astype(np.int64)
+                    setattr(self, f.name, mine)
                 mine.reshape(-1)[d[f.name + ".index"]] += d[f.name + ".count"]   # distinct indices
             else:
                 setattr(self, f.name, mine + d[f.name])

@@ -29,12 +29,13 @@ def every_month(s0, k, f, noise_keys, n_steps, f_rows, f_val, block, sa, sb, x, 
     s0 is the step-0 State; sa and sb the two States months alternate between; f a Forcing
     filled each month from the compact table f_rows (K,) (rows of f.memory some shock touches)
     and f_val (T+1, K, R), every other entry staying zero; noise drawn inside from noise_keys
-    (N, N, R). rec (R, T+1, M) float32 receives state memory rows rec_rows (M,) at every step.
-    Month t is exactly `month_all_runs` (tested bit for bit)."""
+    (N, N, R). rec (flat float32) receives, at every step, state memory row rec_rows[m, 0] of run
+    r at rec_rows[m, 1] + (r (T+1) + t) rec_rows[m, 2] (`_record`). Month t is exactly
+    `month_all_runs` (tested bit for bit)."""
     r_n = s0.alignment.shape[2]
     for r0 in range(0, r_n, block):
         r1 = min(r0 + block, r_n)
-        _record(s0.memory, rec_rows, r0, r1, 0, rec)
+        _record(s0.memory, rec_rows, r0, r1, 0, n_steps + 1, rec)
         for t in range(1, n_steps + 1):
             for q in range(f_rows.shape[0]):
                 row = f_rows[q]
@@ -44,16 +45,18 @@ def every_month(s0, k, f, noise_keys, n_steps, f_rows, f_val, block, sa, sb, x, 
             src = s0 if t == 1 else (sa if t % 2 == 0 else sb)
             dst = sa if t % 2 == 1 else sb
             month(src, k, f, eps, t, r0, r1, x, dst)
-            _record(dst.memory, rec_rows, r0, r1, t, rec)
+            _record(dst.memory, rec_rows, r0, r1, t, n_steps + 1, rec)
 
 
 @njit(**JIT)
-def _record(memory, rows, r0, r1, t, out):
-    """out[r, t, m] = memory[rows[m], r] for runs r0..r1-1 (run-last state rows into run-major
-    float32 records)."""
+def _record(memory, rows, r0, r1, t, t1, out):
+    """Run-last state rows into run-major float32 records, one field after another in the flat
+    out: memory[rows[m, 0], r] goes to out[rows[m, 1] + (r t1 + t) rows[m, 2]] for runs r0..r1-1
+    (rows[m, 1]: where field m's block starts, plus m's place in the field; rows[m, 2]: the
+    field's size), so each field is a contiguous (R, T+1, ...) array with no copy."""
     for r in range(r0, r1):
         for m in range(rows.shape[0]):
-            out[r, t, m] = memory[rows[m], r]
+            out[rows[m, 1] + (r * t1 + t) * rows[m, 2]] = memory[rows[m, 0], r]
 
 
 @njit(**JIT)
