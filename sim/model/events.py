@@ -65,11 +65,12 @@ def declared(s, k, f, r0, r1, x, out):
                     out.decided[d, r] = 0.0
                     out.decided_left[d, r] = 0.0
                 continue
+            if pass_kind == CLOSURE:
+                _closure_value(s, k, a, obj, r0, r1, x.acc[0], x.acc[1])
+            else:
+                _strike_value(s, k, x, a, obj, r0, r1, x.acc[0], x.acc[1])
             for r in range(U(r0), U(r1)):
-                if pass_kind == CLOSURE:
-                    value, cost = _closure_value(s, k, a, obj, r)
-                else:
-                    value, cost = _strike_value(s, k, x, a, obj, r)
+                value, cost = x.acc[0, r], x.acc[1, r]
                 # the propensity scales value against cost (log units), as the taste does
                 act = choose(value, cost, k.w[TEMPERATURE, r] * k.decision_taste[d, r] - k.decision_propensity[d, r],
                              0.0, 0.0) > 0.0
@@ -92,16 +93,23 @@ def _going(s, d, r0, r1):
 
 
 @njit(**JIT)
-def _closure_value(s, k, a, q, r):
-    """(value, cost) for a of closing q: the coercion, and its own trade through q it bears."""
+def _closure_value(s, k, a, q, r0, r1, value, cost):
+    """value[r], cost[r] for a of closing q: the coercion, and its own trade through q it bears.
+    (value first holds the pressure on a, cost the part of it q's closure hurts: sums over the
+    pressurers with the runs innermost, so the loops vectorize.)"""
     n = s.alignment.shape[0]
-    total = 0.0
-    hurt = 0.0
+    for r in range(U(r0), U(r1)):
+        value[r] = 0.0
+        cost[r] = 0.0
     for h in range(n):
-        total += s.pressure[h, a, r]
-        hurt += s.pressure[h, a, r] * k.choke_loss[q, h, r]
-    coercion = s.need[a, r] * hurt / total if total > 0.0 else 0.0
-    return k.w[CLOSURE_COERCION, r] * coercion, (1.0 - k.resolve[a, r]) * k.choke_loss[q, a, r]
+        for r in range(U(r0), U(r1)):
+            value[r] += s.pressure[h, a, r]
+            cost[r] += s.pressure[h, a, r] * k.choke_loss[q, h, r]
+    for r in range(U(r0), U(r1)):
+        total, hurt = value[r], cost[r]
+        coercion = s.need[a, r] * hurt / total if total > 0.0 else 0.0
+        value[r] = k.w[CLOSURE_COERCION, r] * coercion
+        cost[r] = (1.0 - k.resolve[a, r]) * k.choke_loss[q, a, r]
 
 
 @njit(**JIT)
@@ -129,20 +137,26 @@ def stakes(a, choke_loss, closing, r0, r1, out):
 
 
 @njit(**JIT)
-def _strike_value(s, k, x, a, b, r):
-    """(value, cost) for a of striking b: the trade b's closures cut for a and for a's friends (its
-    stake in each route, `stakes`), and the cost of fighting b's coalition."""
+def _strike_value(s, k, x, a, b, r0, r1, value, cost):
+    """value[r], cost[r] for a of striking b: the trade b's closures cut for a and for a's friends
+    (its stake in each route, `stakes`), and the cost of fighting b's coalition (runs innermost)."""
     n, n_q = s.alignment.shape[0], x.closure_by.shape[0]
-    hurt = 0.0
+    for r in range(U(r0), U(r1)):
+        value[r] = 0.0                   # the hurt
+        cost[r] = s.military[b, r]       # b and those committed to it (decisions.power_shares)
     for q in range(n_q):
-        hurt += x.closure_by[q, b, r] * x.stake[q, a, r]
-    coalition = s.military[b, r]   # b and those committed to it (decisions.power_shares)
+        for r in range(U(r0), U(r1)):
+            value[r] += x.closure_by[q, b, r] * x.stake[q, a, r]
     for q in range(n):
         if q != a and q != b:
-            coalition += max(s.alignment[q, b, r], 0.0) * s.military[q, r]
-    power = coalition / max(s.military[a, r] + coalition, 1e-12)
-    cost = k.w[COST_MILITARY, r] * (1.0 + k.w[ENTRAPMENT, r] * power)
-    return k.w[STRIKE_GAIN, r] * hurt, (1.0 - k.resolve[a, r]) * cost
+            for r in range(U(r0), U(r1)):
+                cost[r] += max(s.alignment[q, b, r], 0.0) * s.military[q, r]
+    for r in range(U(r0), U(r1)):
+        coalition = cost[r]
+        power = coalition / max(s.military[a, r] + coalition, 1e-12)
+        fight = k.w[COST_MILITARY, r] * (1.0 + k.w[ENTRAPMENT, r] * power)
+        value[r] = k.w[STRIKE_GAIN, r] * value[r]
+        cost[r] = (1.0 - k.resolve[a, r]) * fight
 
 
 @njit(**JIT)
@@ -152,14 +166,18 @@ def _apply(s, k, x, out, d, kind, a, obj, r0, r1):
     last month: this month's are decided after the closures they answer); a strike is an attack."""
     if kind == CLOSURE:
         dec = k.declared
+        struck = x.acc[2]   # the strikes on the author, summed with the runs innermost
         for r in range(U(r0), U(r1)):
-            struck = 0.0
-            for h in range(x.conflict.shape[0]):
-                struck += x.conflict[h, a, r]
-            for d2 in range(dec.author.shape[0]):
-                if dec.kind[d2] == STRIKE and dec.object[d2] == a:
-                    struck += s.decided[d2, r]
-            level = out.decided[d, r] * max(1.0 - k.w[REOPENING, r] * min(struck, 1.0), 0.0)
+            struck[r] = 0.0
+        for h in range(x.conflict.shape[0]):
+            for r in range(U(r0), U(r1)):
+                struck[r] += x.conflict[h, a, r]
+        for d2 in range(dec.author.shape[0]):
+            if dec.kind[d2] == STRIKE and dec.object[d2] == a:
+                for r in range(U(r0), U(r1)):
+                    struck[r] += s.decided[d2, r]
+        for r in range(U(r0), U(r1)):
+            level = out.decided[d, r] * max(1.0 - k.w[REOPENING, r] * min(struck[r], 1.0), 0.0)
             out.decided[d, r] = level
             x.closure[obj, r] = max(x.closure[obj, r], level)
             x.closure_by[obj, a, r] = max(x.closure_by[obj, a, r], level)

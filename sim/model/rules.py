@@ -5,12 +5,23 @@ Every compiled function works on whole run-last arrays (matrices [i, j, r], vect
 runs r0..r1-1, with the runs loop innermost, so it vectorizes across runs; runs never interact.
 """
 
+import llvmlite.binding as llvm
 import numpy as np
 from numba import njit
 
 from sim.scenario.parameters import PARAMETERS
 
 JIT = dict(cache=True, nogil=True, error_model="numpy")   # IEEE division: no Python zero-division branch in the loops
+
+# LLVM vectorizes a loop whose arrays might overlap only behind run-time overlap checks, and by
+# default gives up past 8 of them. A loop over runs that reads some twenty arrays and writes four
+# (decisions._choose_kinds) needs more, and stayed scalar; with these limits it vectorizes
+# (support decisions 0.81 -> 0.52 us per run-step, the flagship's kernel 5-7% faster: see
+# benchmarks/README.md). The checks are a few compares per call over a block of runs. A process-wide
+# LLVM setting: it applies to what numba compiles after sim.model is imported.
+llvm.set_option("", "-runtime-memory-check-threshold=512")
+llvm.set_option("", "-vectorize-memory-check-threshold=2048")
+
 U = np.uint64   # run indices as uint64: numba then drops the negative-index check and the loop vectorizes
 
 # Rows of the run-last parameter array Static.w, by name (PARAMETERS order).
