@@ -21,7 +21,7 @@ from sim.model.state import ECONOMIC
 from sim.model.rules import (ADAPTATION, ARMS_ALARM, CLOSURE_ALARM, ARMS_GAIN, DAMAGE, DIPLOMACY, EXPECT_LEARN, EXPECT_RELAX, INERTIA, JIT, NOISE,
                              RECIPROCITY, SANCTION_HOSTILITY, SANCTION_JOIN, SANCTION_SENSITIVITY, SANCTION_THREAT,
                              SANCTION_TRADE_RESTRAINT, THREAT_MEMORY, U, W_BALANCE, W_ECONOMIC, W_HOSTILITY, W_INTEREST,
-                             W_SANCTIONS, W_SHARED, W_TRUST, clip, nonzero, zero_diagonal)
+                             W_SANCTIONS, W_SHARED, W_TRUST, clip, nonzero, positive, zero_diagonal)
 
 
 @njit(**JIT)
@@ -48,6 +48,7 @@ def threat(s, f, x, k, r0, r1, alarm, closed, out):
     friends = max(n - 1, 1)
     closing = nonzero(x.closure_by, r0, r1)
     armed = nonzero(f.arms, r0, r1) | nonzero(s.arms_support, r0, r1) | nonzero(s.military_support, r0, r1)
+    hostile = positive(a, r0, r1, -1.0)   # arming i's enemies alarms i; arming others adds exact zeros
     for i in range(n):
         for j in range(n):
             if i == j:
@@ -58,7 +59,7 @@ def threat(s, f, x, k, r0, r1, alarm, closed, out):
                 alarm[r] = 0.0
                 closed[r] = 0.0
             for q in range(n):
-                if not armed[j, q]:
+                if not armed[j, q] or not hostile[i, q]:
                     continue
                 for r in range(U(r0), U(r1)):
                     alarm[r] += max(-a[i, q, r], 0.0) * (f.arms[j, q, r] + s.arms_support[j, q, r]
@@ -121,6 +122,7 @@ def sanctions(s, t, f, k, r0, r1, join, prim, sec):
     w = k.w
     n = a.shape[0]
     imposed = nonzero(s_prev, r0, r1)
+    friendly = positive(a, r0, r1, 1.0)   # a friend's sanctions count; others add exact zeros
     for i in range(n):
         # join[j]: i's friends' sanctions on j, summed over q in order for every (j, run), with
         # the loops i, q, j so q's rows stay in cache (an O(N^3) sum at large N); terms that are
@@ -129,6 +131,8 @@ def sanctions(s, t, f, k, r0, r1, join, prim, sec):
             for r in range(U(r0), U(r1)):
                 join[j, r] = 0.0
         for q in range(n):
+            if not friendly[i, q]:
+                continue
             for j in range(n):
                 if j == i or not imposed[q, j]:
                     continue

@@ -78,3 +78,19 @@ def nonzero(x, r0, r1):
                 c += x[i, j, r] != 0.0
             flags[i, j] = c > 0
     return flags
+
+
+@njit(**JIT)
+def positive(x, r0, r1, sign):
+    """flags[i, j]: whether sign * x[i, j, r] > 0 for some run r0..r1-1. A sum of max(sign * x, 0)
+    times anything finite may skip the (i, j) whose flag is off: each of their terms is an exact
+    zero in every run of the block (as `nonzero`)."""
+    n0, n1 = x.shape[0], x.shape[1]
+    flags = np.empty((n0, n1), np.bool_)
+    for i in range(n0):
+        for j in range(n1):
+            c = 0   # an integer count vectorizes
+            for r in range(U(r0), U(r1)):
+                c += sign * x[i, j, r] > 0.0
+            flags[i, j] = c > 0
+    return flags
