@@ -255,6 +255,29 @@ def test_default_chunks_shrink_for_large_actor_sets():
     assert default_chunk(10**6, 40) == default_chunk(50, 40) == 64
 
 
+def test_full_chunks_hold_a_bounded_share_of_records(tmp_path):
+    """With every array kept, a chunk's float32 records stay within FULL_CHUNK_BYTES: the
+    flagship's runs record (8 pair fields, 4 kinds of support decisions, need, positions,
+    outcome, military, 2 declared decisions) x 49 steps, so 48 MiB hold 750 of them; a
+    40-actor scenario's runs record ~19,400 values a step, so a chunk holds 13 (64 by the
+    default, which bounds compute). A summary-only job and a chunk size given keep theirs."""
+    from sim.engine.ensemble import FULL_CHUNK_BYTES, full_chunk_cap
+    from sim.engine.run import RunOptions, job_for
+    from helpers import random_scenario_toml
+    flagship = scenario.load("scenarios/june_war_pivot.toml")
+    assert full_chunk_cap(flagship, flagship.steps) == 750
+    big = tmp_path / "gen40.toml"
+    big.write_text(random_scenario_toml(np.random.default_rng(40), 40, steps=48, n_shocks=8, n_corridors=4))
+    scen = scenario.load(big)
+    cap = full_chunk_cap(scen, 48)
+    # 8 pair fields and 4 kinds of support decisions (12 N^2), need, positions (3 issues), outcome, military
+    per_run = 4 * 49 * (12 * 40 * 40 + 40 + 40 * 3 + 3 + 40)
+    assert cap == FULL_CHUNK_BYTES // per_run == 13
+    assert job_for(scen, tmp_path / "a", RunOptions(runs=200, keep="full")).chunk_size == 13
+    assert job_for(scen, tmp_path / "b", RunOptions(runs=200, keep="summary")).chunk_size == 64
+    assert job_for(scen, tmp_path / "c", RunOptions(runs=200, keep="full", chunk_size=50)).chunk_size == 50
+
+
 def test_figures_start_once_the_tables_are_written_and_end_in_the_manifest(tmp_path):
     """run_to_folder starts drawing as soon as the tables are written, before ensemble.npz and
     events.csv (a run's figures read only the tables), and collects the figures once the folder

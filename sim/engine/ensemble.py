@@ -36,6 +36,23 @@ def default_chunk(runs: int, n_actors: int) -> int:
     return max(min(250, most), min(most, -(-runs // 8)))
 
 
+FULL_CHUNK_BYTES = 48 * 2 ** 20   # at most this much of a chunk's records when every array is kept
+
+
+def full_chunk_cap(scen: Scenario, steps: int) -> int:
+    """The most runs a chunk may hold when every array is kept (`--keep full`): its float32
+    records (RECORDED, military, and the decisions read for the events) within FULL_CHUNK_BYTES,
+    and at least 8 runs. A chunk's records and events are what a run holds in memory at once: at
+    42 actors a run records ~4 MB, so 64-run chunks held 270 MB of records, the 12 runs of a
+    capped chunk 48 MB (runs give the same bits whatever the chunking). The flagship's runs
+    record ~66 KB: 750 runs, so only jobs of more than 6,000 runs kept in full see the cap."""
+    from sim.model.state import State, shape_of
+    dims = {"actors": len(scen.actors), "issues": len(scen.issues), "kinds": 4,
+            "decisions": sum(1 for d in scen.decisions if d.enabled)}
+    values = sum(math.prod(shape_of(State, name, **dims)) for name in RECORDED + ("military",) + DECIDED)
+    return max(8, FULL_CHUNK_BYTES // (4 * (steps + 1) * max(values, 1)))
+
+
 def simulate(c: Compiled, record=RECORDED + ("military",)) -> dict[str, np.ndarray]:
     """Run the compiled runs through all steps in one compiled call (dynamics.simulate_runs);
     step 0 is the initial state. Returns run-major arrays (R, T+1, ...) float32 of the

@@ -19,7 +19,7 @@ from pathlib import Path
 from sim.core.errors import ScenarioError
 from sim.engine import checks, executor as ex, owned
 from sim.engine.chunks import CorruptChunk
-from sim.engine.ensemble import Job, default_chunk, warm_up
+from sim.engine.ensemble import Job, default_chunk, full_chunk_cap, warm_up
 from sim.engine.folder import ResultFolder, run_job
 from sim.engine.manifest import versions
 from sim.engine.signals import terminate_as_interrupt
@@ -86,7 +86,10 @@ def job_for(scen: Scenario, out: Path, opts: RunOptions) -> Job:
         saved = old.get("chunk_size") if isinstance(old, dict) else None
         chunk = saved if isinstance(saved, int) and not isinstance(saved, bool) and saved > 0 else None
     keep = opts.keep or ("full" if opts.runs <= FULL_KEEP_MAX_RUNS else "summary")
-    chunk = chunk or default_chunk(opts.runs, len(scen.actors))
+    if chunk is None:
+        chunk = default_chunk(opts.runs, len(scen.actors))
+        if keep == "full":   # bounded memory: a chunk's full records within FULL_CHUNK_BYTES
+            chunk = min(chunk, full_chunk_cap(scen, steps))
     return Job(scen, opts.seed, opts.runs, steps, chunk, keep, None, opts.reducer)
 
 
