@@ -127,3 +127,30 @@ def test_sparse_summary_merges_copies_and_pickles_like_a_dense_one():
     _same(fresh.compact(), whole.compact())                 # and the copy's change stays in the copy
     with pytest.raises(AttributeError):
         whole.no_such_field
+
+
+def test_merged_compacts_count_in_the_smallest_type_and_give_the_same_tables():
+    """Chunks merged from their compact forms (as a result folder does) hold the counts of the
+    whole, in histograms of the smallest unsigned type that holds the runs (uint8 up to 255
+    runs: a bin counts at most every run), with the same compact form and the same quantiles."""
+    a, onsets, codes, n_codes, kp, balance = _inputs(6, 300, 9, 11, True)
+    whole = summ.summarize(a, onsets, codes, n_codes, kp, balance)
+    cuts = (slice(0, 41), slice(41, 42), slice(42, 190), slice(190, None))
+    parts = [summ.summarize(a[sl], onsets[:, sl], codes[sl], n_codes, kp, balance[sl]).compact() for sl in cuts]
+    qs = (0.05, 0.25, 0.5, 0.75, 0.95)
+    for most, kind in ((300, np.uint16), (2 ** 16, np.uint32)):
+        merged = summ.Summary.merged_compacts(parts, most)
+        assert merged.hist_mutual.dtype == merged.hist_balance.dtype == kind
+        _same(merged.compact(), whole.compact())
+        for name in ("hist_mutual", "hist_directed", "hist_balance"):
+            assert np.array_equal(getattr(merged, name), getattr(whole, name)), name
+            assert np.array_equal(summ.hist_quantiles(getattr(merged, name), qs),
+                                  summ.hist_quantiles(getattr(whole, name).astype(np.int64), qs)), name
+    small = [summ.summarize(a[:200][sl], onsets[:, :200][:, sl], codes[:200][sl], n_codes, kp,
+                            balance[:200][sl]).compact() for sl in (slice(0, 100), slice(100, None))]
+    merged = summ.Summary.merged_compacts(small, 200)
+    assert merged.hist_directed.dtype == np.uint8 and int(merged.hist_directed.sum(axis=-1).max()) == 200
+    counts = np.zeros((3, 4, 10), np.uint8)
+    counts[1, 2, [0, 3, 9]] = [2, 5, 1]
+    k = summ.hist_quantile_bins(counts, qs)
+    assert k[2, 1, 2] == 3 and k[0, 0, 0] == 10        # the median of runs in bins 0, 3, 9; no runs at all

@@ -180,9 +180,7 @@ class ResultFolder:
         raises CorruptChunk, with the folder still resumable (the caller recomputes it)."""
         job = self.job
         parts = [Chunk(self.chunks, job, i, self.tag) for i in range(job.n_chunks)]
-        merged = Summary.from_compact(parts[0].summary())
-        for part in parts[1:]:
-            merged.add_compact(part.summary())
+        merged = Summary.merged_compacts((part.summary() for part in parts), job.runs)
         full, exact = job.keep == "full", None
         try:
             if full and job.runs <= EXACT_QUANTILE_RUNS:

@@ -184,22 +184,31 @@ def _count_onsets(onsets, out):
 def hist_quantiles(counts: np.ndarray, qs, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
     """Quantiles from histogram counts (..., B): the midpoint of the bin holding the q-th run.
     The error is at most half a bin width."""
-    b = counts.shape[-1]
-    out = np.empty((len(qs),) + counts.shape[:-1])
+    return bin_values(hist_quantile_bins(counts, qs), counts.shape[-1], lo, hi)
+
+
+def hist_quantile_bins(counts: np.ndarray, qs) -> np.ndarray:
+    """The bin (Q, ...) holding the q-th run of each histogram (..., B); B for an empty one."""
+    out = np.empty((len(qs),) + counts.shape[:-1], dtype=np.int64)
     # one slice of the leading axis (a step) at a time: the cumulative counts of all steps at
-    # once would be a second copy of the histograms (270 MB at 42 actors)
+    # once would be a second copy of the histograms (270 MB at 42 actors); cumsum counts in
+    # int64 whatever the histograms' type
     for t in range(counts.shape[0] if counts.ndim > 1 else 1):
-        cum = np.cumsum(counts[t] if counts.ndim > 1 else counts, axis=-1)
+        cum = np.cumsum(counts[t] if counts.ndim > 1 else counts, axis=-1, dtype=np.int64)
         total = cum[..., -1:]
         for m, q in enumerate(qs):
             target = np.maximum(1, np.ceil(q * total))
             k = (cum < target).sum(axis=-1)
-            value = lo + (np.minimum(k, b - 1) + 0.5) * (hi - lo) / b
             if counts.ndim > 1:
-                out[m, t] = value
+                out[m, t] = k
             else:
-                out[m] = value
+                out[m] = k
     return out
+
+
+def bin_values(k: np.ndarray, b: int, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
+    """The midpoints of bins k of B on [lo, hi] (as `hist_quantiles` gives them)."""
+    return lo + (np.minimum(k, b - 1) + 0.5) * (hi - lo) / b
 
 
 @dataclass
@@ -270,6 +279,28 @@ class Summary:
             else:
                 out[f.name] = v
         return out
+
+    @classmethod
+    def merged_compacts(cls, compacts, most: int) -> "Summary":
+        """The counts of summaries in compact form added, `most` the number of runs they hold
+        together: the histograms are dense in the smallest unsigned type that holds it (a bin
+        counts at most every run), 1 byte a bin up to 255 runs: 50 MB at 42 actors against 400
+        in int64."""
+        kind = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if most <= np.iinfo(t).max)
+        kw = {}
+        for d in compacts:
+            for f in fields(cls):
+                name = f.name
+                if name.startswith("hist_"):
+                    if name not in kw:
+                        kw[name] = np.zeros(tuple(int(v) for v in d[name + ".shape"]), dtype=kind)
+                    flat = kw[name].reshape(-1)
+                    index = d[name + ".index"]           # distinct within a compact summary
+                    flat[index] = flat[index] + np.asarray(d[name + ".count"]).astype(kind)
+                else:
+                    v = np.asarray(d[name])
+                    kw[name] = v if name not in kw else kw[name] + v
+        return cls(**kw)
 
     @classmethod
     def from_compact(cls, d) -> "Summary":

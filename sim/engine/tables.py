@@ -31,7 +31,7 @@ def write_csv(path: Path, header, rows) -> None:
 
 def write_tables(out: Path, job, merged, exact: dict | None) -> list[str]:
     """Tidy tables of a result folder from the merged summary (and exact quantiles if given)."""
-    from sim.engine.summary import FIXED, METRICS, hist_quantiles, metric_range
+    from sim.engine.summary import FIXED, METRICS, bin_values, hist_quantile_bins, hist_quantiles, metric_range
     scen = job.scenario
     ids = list(scen.actor_ids)
     n = len(ids)
@@ -86,9 +86,10 @@ def write_tables(out: Path, job, merged, exact: dict | None) -> list[str]:
                                            "runs", "share", "ci95_low", "ci95_high"], crows())
 
         def brows():
+            kb, nb = hist_quantile_bins(merged.hist_balance, QUANTILES), merged.hist_balance.shape[-1]   # (Q, T+1, M)
             for m, name in enumerate(METRICS):
                 lo, hi = metric_range(name, n)
-                q = hist_quantiles(merged.hist_balance[:, m], QUANTILES, lo, hi)
+                q = bin_values(kb[:, :, m], nb, lo, hi)
                 defined = runs - merged.nan_balance[:, m]
                 mean = np.where(defined > 0, merged.sum_balance[:, m] / FIXED / np.maximum(defined, 1), np.nan)
                 for t in range(job.steps + 1):
