@@ -286,7 +286,7 @@ class Summary:
         together: the histograms are dense in the smallest unsigned type that holds it (a bin
         counts at most every run), 1 byte a bin up to 255 runs: 50 MB at 42 actors against 400
         in int64."""
-        kind = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if most <= np.iinfo(t).max)
+        kind = _count_type(most)
         kw = {}
         for d in compacts:
             for f in fields(cls):
@@ -305,28 +305,20 @@ class Summary:
     @classmethod
     def from_compact(cls, d) -> "Summary":
         """A Summary from its compact form (as saved in summary.npz)."""
-        kw = {}
-        for f in fields(cls):
-            if f.name.startswith("hist_"):
-                # int32 counts: half the memory of the merged histograms (400 MB -> 200 MB at 42
-                # actors); add_compact widens them before a count could pass 2^31 - 1
-                dense = np.zeros(int(np.prod(d[f.name + ".shape"])), dtype=np.int32)
-                dense[d[f.name + ".index"]] = d[f.name + ".count"]   # compact() indices are distinct
-                kw[f.name] = dense.reshape(tuple(d[f.name + ".shape"]))
-            else:
-                kw[f.name] = np.asarray(d[f.name])
-        return cls(**kw)
+        return cls.merged_compacts([d], int(d["runs"]))
 
     def add_compact(self, d) -> None:
-        """Add a compact summary into this one in place (no dense copy of the other)."""
-        wide = int(self.runs) + int(d["runs"]) >= 2 ** 31   # a bin's count is at most the runs
+        """Add a compact summary into this one in place (no dense copy of the other); histograms
+        widen to a type that holds the runs of both."""
+        kind = _count_type(int(self.runs) + int(d["runs"]))
         for f in fields(self):
             mine = getattr(self, f.name)
             if f.name.startswith("hist_"):
-                if wide and mine.dtype != np.int64:
-                    mine = mine.astype(np.int64)
+                if np.iinfo(mine.dtype).max < np.iinfo(kind).max:
+                    mine = mine.astype(kind)
                     setattr(self, f.name, mine)
-                mine.reshape(-1)[d[f.name + ".index"]] += d[f.name + ".count"]   # distinct indices
+                flat, index = mine.reshape(-1), d[f.name + ".index"]       # distinct indices
+                flat[index] = flat[index] + np.asarray(d[f.name + ".count"]).astype(mine.dtype)
             else:
                 setattr(self, f.name, mine + d[f.name])
 
@@ -339,6 +331,12 @@ class Summary:
         """Read a summary saved with `save`."""
         with np.load(path) as z:
             return cls.from_compact(z)
+
+
+def _count_type(most: int):
+    """The smallest unsigned integer type that holds counts up to `most` (a bin counts at most
+    every run)."""
+    return next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64) if most <= np.iinfo(t).max)
 
 
 def _narrow(shape, index: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
