@@ -665,3 +665,34 @@ def test_weight_overrides_keep_the_baseline_at_rest(override):
     scen = scenario.load(SCENARIOS / "baseline_2024.toml",
                          overrides=["dynamics.noise=0", "shocks.background_clash.hazard=0", override])
     assert _max_drift(scen, nominal_only=True) < 1e-9
+
+
+# ------------------------------------------------------------------ support decisions (P1)
+
+
+def test_a_patron_does_not_arm_a_client_hostile_to_it(tmp_path):
+    """h attacks j; i, threatened by h, backs j against it. Arms are fungible (docs/MODEL.md, P1):
+    their gain is the gain of backing j less i's security weight times j's hostility toward i.
+    With j indifferent to i, i backs j in every kind up to arms; with j hostile to i (i's view of j
+    the same), i still backs it in words and trade but no longer arms it."""
+    def backing(hostility):
+        scen = make_scenario(tmp_path, f"backing{hostility}.toml",
+                             actors={"h": {"military": 500.0}, "i": {"military": 100.0}, "j": {"military": 100.0}},
+                             relations={("h", "i"): -0.8, ("i", "h"): -0.8, ("h", "j"): -0.5, ("j", "h"): -0.5,
+                                        ("i", "j"): 0.0, ("j", "i"): -hostility},
+                             shocks=conflict_shock("h", "j", at=2, duration=6, intensity=0.5),
+                             dynamics={**QUIET, "switching_cost": 0.0}, steps=3)
+        h, i, j = ix(scen, "h", "i", "j")
+        out = run(scen, runs=8)
+        return out, (h, i, j)
+    indifferent, (h, i, j) = backing(0.0)
+    hostile, _ = backing(0.3)
+    # j first needs help at step 2, decided on step 1's state, the same in both but for j's view
+    # of i: i's threat from h (its security gain), all of j's pressure from h
+    assert float(indifferent["threat"][0, 1, i, h]) == pytest.approx(0.8 * 500 / 600, rel=1e-6)
+    np.testing.assert_array_equal(hostile["alignment"][:, 1, i, j], indifferent["alignment"][:, 1, i, j])
+    assert np.all(indifferent["need"][:, 2, j] > 0) and np.all(hostile["need"][:, 2, j] > 0)
+    assert np.all(indifferent["arms_support"][:, 2, i, j] > 0)
+    np.testing.assert_array_equal(hostile["arms_support"][:, 2, i, j], 0.0)
+    # words and trade still: diplomatic and economic cover (0.2 + 0.3) x reliability 0.5 x need
+    np.testing.assert_allclose(hostile["support"][:, 2, i, j], 0.25 * hostile["need"][:, 2, j], rtol=1e-6)

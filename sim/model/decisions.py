@@ -16,6 +16,11 @@ c counts the other patrons' coverage (last month's decisions) and i's own cheape
 in order of cost (diplomatic, economic, arms, military): support from one patron lowers the
 value of another's, patrons substitute, and a patron adds costly kinds only where cheap ones
 leave much uncovered.
+Arms are fungible: they strengthen j against anyone, i and its friends included (Walt's offensive
+capability; Krause 1992). So the gain of arming j counts, against the reasons above, the hostility j
+bears i and i's friends: G_arms = G - security x (H[j, i] + sum_{f != i} A[i, f]+ H[j, f] / (N - 1)),
+H[j, f] = max(-A[j, f], 0), the friends weighted as in a route's stake (sim.model.events.stakes). A
+rival may be backed with words, trade or force against a common threat, but seldom armed.
 The cost of a kind: its base cost x (1 + entrapment x risk), risk being j's pressurers' share of
 the power between them and i; economic support adds the secondary-sanctions exposure i does
 not tolerate. i bears the share (1 - resolve) of the costs.
@@ -32,7 +37,7 @@ from numba import njit
 
 from sim.core import vecmath
 
-from sim.model.rules import nonzero
+from sim.model.rules import nonzero, positive
 from sim.model.rules import (COST_ARMS, COST_DIPLOMATIC, COST_ECONOMIC, COST_MILITARY, COVER, ENTRAPMENT, GAIN_COMMITMENT,
                              GAIN_FRIEND, GAIN_SECURITY, GAIN_STAKE, GAIN_TRADE, JIT, SECONDARY_COST, SWITCHING_COST,
                              TEMPERATURE, U)
@@ -103,6 +108,11 @@ def decide(s, k, out, x, r0, r1):
     # who presses j, and on which issues, in some run of the block: the others add exact zeros
     pressing = nonzero(x.share, r0, r1)
     pressed_on = nonzero(x.weight, r0, r1)
+    # hostility toward f, and i's friendship with f, in some run of the block: the other terms of
+    # the arms' hostility sum are exact zeros
+    hostile = positive(s.alignment, r0, r1, -1.0)
+    friendly = positive(s.alignment, r0, r1, 1.0)
+    friends = max(n - 1, 1)
     for j in range(n):
         if calm(out.need, j, r0, r1):
             for i in range(n):
@@ -119,8 +129,14 @@ def decide(s, k, out, x, r0, r1):
             for r in range(U(r0), U(r1)):
                 acc[1, r] = 0.0   # security: i's threat from j's pressurers
                 acc[2, r] = 0.0   # risk: j's pressurers' share of power against i
+                acc[3, r] = max(-s.alignment[j, i, r], 0.0)   # arms: j's hostility toward i, then i's friends
                 acc[4, r] = 0.0   # stake: salience-weighted gain of j holding out
                 acc[5, r] = 0.0   # its weight
+            for f in range(n):
+                if f == i or not friendly[i, f] or not hostile[j, f]:
+                    continue
+                for r in range(U(r0), U(r1)):
+                    acc[3, r] += max(s.alignment[i, f, r], 0.0) * max(-s.alignment[j, f, r], 0.0) / friends
             for h in range(n):
                 if not pressing[h, j]:
                     continue
@@ -143,7 +159,7 @@ def decide(s, k, out, x, r0, r1):
 @njit(**JIT)
 def _choose_kinds(s, k, out, x, i, j, r0, r1):
     """The four support choices of i about j for runs r0..r1-1, from the sums decide put in
-    x.acc (security, risk, stake and its weight). Its own function, on arrays alone, so LLVM
+    x.acc (security, risk, the hostility armed, stake and its weight). Its own function, on arrays alone, so LLVM
     vectorizes its loop over runs."""
     w = k.w
     acc = x.acc
@@ -175,7 +191,9 @@ def _choose_kinds(s, k, out, x, i, j, r0, r1):
         act1 = choose(gain * _marginal(covered, COVER[1]), borne * (w[COST_ECONOMIC, r] * trap + exposed),
                       tau * k.taste[ECONOMIC, i, j, r], switch, before1)
         covered = min(covered + act1 * rel * COVER[1], 1.0)
-        act2 = choose(gain * _marginal(covered, COVER[2]), borne * w[COST_ARMS, r] * trap,
+        # arms strengthen j against i and its friends too (fungible): that hostility counts against them
+        armed = gain - w[GAIN_SECURITY, r] * acc[3, r]
+        act2 = choose(armed * _marginal(covered, COVER[2]), borne * w[COST_ARMS, r] * trap,
                       tau * k.taste[ARMS, i, j, r], switch, before2)
         covered = min(covered + act2 * rel * COVER[2], 1.0)
         act3 = choose(gain * _marginal(covered, COVER[3]), borne * w[COST_MILITARY, r] * trap,
