@@ -69,12 +69,22 @@ def decided(c, arrays: dict) -> list[Event]:
     level = arrays.get("decided")
     if level is not None and decs:
         began = (level[:, 1:] > 0) & (level[:, :-1] == 0)                             # (R, T, D)
+        threat = arrays.get("threat")
         for r, t, d in zip(*np.nonzero(began)):
             dec = decs[d]
             a = ids.index(dec.author)
+            target = dec.spec.get("target")
+            if target is not None and threat is not None:
+                # a strike answers the target's closures (events of the same month) by the author's
+                # stake; the state it was decided on is last month's (this month's threat already
+                # counts the strike itself)
+                b = ids.index(target)
+                why = (f"last month: threat of {target} to {dec.author} {threat[r, t, a, b]:.3f}, "
+                       f"alignment {dec.author}->{target} {align[r, t, a, b]:+.3f}")
+            else:
+                why = f"need of {dec.author} {need[r, t, a]:.3f}"   # a closure coerces by the author's need (D1)
             rows.append(Event(int(c.runs[r]), int(t) + 1, dec.name, f"decision:{dec.type_name}",
-                              float(level[r, t + 1, d]), dec.author, "decided",
-                              f"need of {dec.author} {need[r, t, a]:.3f}", dec.label))
+                              float(level[r, t + 1, d]), dec.author, "decided", why, dec.label))
     return rows
 
 
