@@ -174,24 +174,29 @@ def test_strikes_decided_against_a_closer_reopen_its_closure(tmp_path):
     assert after and all(y[t, 0] < 0.8 - 1e-6 for t in after[:1]), (y[:, 0], y[:, 1])
 
 
-def test_a_decided_strike_names_the_threat_and_alignment_it_was_decided_on(tmp_path):
-    """events.csv: a closure's trigger is its author's need (D1); a strike's is the author's threat
-    from and alignment toward its target, last month's, the state it was decided on (D2)."""
+def test_a_decided_strike_names_the_closures_it_answers_and_the_stake_in_them(tmp_path):
+    """events.csv: a closure's trigger is its author's need (D1); a strike's, the target's closures in
+    force that month and the author's stake in each route (its own share of trade through it, plus
+    its friends' by last month's alignment), the values a strike's value reads (D2)."""
     from sim.engine.ensemble import events, simulate
     from sim.model.compile import compile as compile_scenario
     struck = _scen(tmp_path, SQUEEZE, DECIDE_CLOSE.format(propensity=5.0) + STRIKE, name="struck.toml")
-    a, b = ix(struck, "a", "b")
+    a, b, c_ = ix(struck, "a", "b", "c")
     c = compile_scenario(struck, 1, np.arange(1))
-    arrays = simulate(c, record=("alignment", "threat", "need", "support", "act", "decided"))
+    arrays = simulate(c, record=("alignment", "need", "support", "act", "decided"))
     rows = [e for e in events(c, arrays) if e.how == "decided" and e.type.startswith("decision:")]
     closes = [e for e in rows if e.type == "decision:corridor_closure"]
     strikes = [e for e in rows if e.type == "decision:strike"]
     assert closes and strikes
     assert all(e.trigger.startswith("need of a ") for e in closes)
     s = strikes[0]
-    t = s.step - 1
-    assert s.author == "b" and s.trigger == (f"last month: threat of a to b {arrays['threat'][0, t, b, a]:.3f}, "
-                                             f"alignment b->a {arrays['alignment'][0, t, b, a]:+.3f}")
+    t = s.step
+    q = struck.context().closable.index("strait")
+    loss = c.static.choke_loss[q, :, 0]
+    A = arrays["alignment"][0, t - 1].astype(float)
+    stake = loss[b] + (max(A[b, a], 0.0) * loss[a] + max(A[b, c_], 0.0) * loss[c_]) / 2
+    assert loss[b] > 0.1 and s.author == "b"
+    assert s.trigger == f"a closes strait at {arrays['decided'][0, t, 0]:.2f}, b's stake {stake:.4f}"
 
 
 def test_a_closure_alarms_the_friends_of_those_it_hurts_and_every_buyer_on_the_world_market(tmp_path):

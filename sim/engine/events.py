@@ -69,23 +69,41 @@ def decided(c, arrays: dict) -> list[Event]:
     level = arrays.get("decided")
     if level is not None and decs:
         began = (level[:, 1:] > 0) & (level[:, :-1] == 0)                             # (R, T, D)
-        threat = arrays.get("threat")
+        closable = list(scen.context().closable)
+        loss = c.static.choke_loss                                                    # (Q, N, R)
         for r, t, d in zip(*np.nonzero(began)):
             dec = decs[d]
             a = ids.index(dec.author)
             target = dec.spec.get("target")
-            if target is not None and threat is not None:
-                # a strike answers the target's closures (events of the same month) by the author's
-                # stake; the state it was decided on is last month's (this month's threat already
-                # counts the strike itself)
-                b = ids.index(target)
-                why = (f"last month: threat of {target} to {dec.author} {threat[r, t, a, b]:.3f}, "
-                       f"alignment {dec.author}->{target} {align[r, t, a, b]:+.3f}")
-            else:
-                why = f"need of {dec.author} {need[r, t, a]:.3f}"   # a closure coerces by the author's need (D1)
+            if target is None:   # a closure coerces by its author's need (D1)
+                why = f"need of {dec.author} {need[r, t, a]:.3f}"
+            else:                # a strike answers the target's closures by the author's stake in them (D2)
+                why = "; ".join(f"{target} closes {route} at {lv:.2f}, {dec.author}'s stake {stake:.4f}"
+                                for route, lv, stake in _closures_by(c, decs, level, target, r, t + 1, closable,
+                                                                     loss, align[r, t], a)) or f"no closure by {target}"
             rows.append(Event(int(c.runs[r]), int(t) + 1, dec.name, f"decision:{dec.type_name}",
                               float(level[r, t + 1, d]), dec.author, "decided", why, dec.label))
     return rows
+
+
+def _closures_by(c, decs, level, target, r, t, closable, loss, align, a):
+    """(route, level, stake) of each closure by `target` in force at step t of run r (scheduled or
+    decided): the author a's stake in the route is its own share of trade the route carries plus its
+    friends', by its alignment with them last month (align: N x N), as a strike's value counts it
+    (sim.model.events.stakes)."""
+    n = align.shape[0]
+    found = [(sch.shock.spec["corridor"], float(sch.active[r, t])) for sch in c.schedules
+             if sch.shock.type_name == "corridor_closure" and sch.shock.spec.get("author") == target
+             and sch.active[r, t] > 0]
+    found += [(d.spec["corridor"], float(level[r, t, k])) for k, d in enumerate(decs)
+              if d.spec.get("corridor") is not None and d.author == target and level[r, t, k] > 0]
+    out = []
+    for route, lv in found:
+        q = closable.index(route)
+        stake = float(loss[q, a, r]) + sum(max(float(align[a, h]), 0.0) * float(loss[q, h, r])
+                                           for h in range(n) if h != a) / max(n - 1, 1)
+        out.append((route, lv, stake))
+    return out
 
 
 def chunk_events(c, arrays: dict) -> list[Event]:
