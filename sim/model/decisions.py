@@ -18,7 +18,7 @@ value of another's, patrons substitute, and a patron adds costly kinds only wher
 leave much uncovered.
 Arms are fungible: they strengthen j against anyone, i and its friends included (Walt's offensive
 capability; Krause 1992). So the gain of arming j counts, against the reasons above, the hostility j
-bears i and i's friends: G_arms = G - security x (H[j, i] + sum_{f != i} A[i, f]+ H[j, f] / (N - 1)),
+bears i and i's friends: G_arms = G - security x (H[j, i] + sum_{f != i} max(A[i, f], 0) H[j, f] / (N - 1)),
 H[j, f] = max(-A[j, f], 0), the friends weighted as in a route's stake (sim.model.events.stakes). A
 rival may be backed with words, trade or force against a common threat, but seldom armed.
 The cost of a kind: its base cost x (1 + entrapment x risk), risk being j's pressurers' share of
