@@ -696,3 +696,35 @@ def test_a_patron_does_not_arm_a_client_hostile_to_it(tmp_path):
     np.testing.assert_array_equal(hostile["arms_support"][:, 2, i, j], 0.0)
     # words and trade still: diplomatic and economic cover (0.2 + 0.3) x reliability 0.5 x need
     np.testing.assert_allclose(hostile["support"][:, 2, i, j], 0.25 * hostile["need"][:, 2, j], rtol=1e-6)
+
+
+def test_a_patron_arms_a_client_against_threats_not_against_a_trade_loss(tmp_path):
+    """Arms answer threats (docs/MODEL.md, P1): i, threatened by h, backs j whenever h presses it. If h
+    attacks j, j is threatened by h and i arms it; if h only sanctions j, with no hostility between
+    them, j's loss of trade is its need, no one threatens it, and i backs it in words and trade but
+    sends no arms."""
+    def backing(name, shocks, hostility):
+        scen = make_scenario(tmp_path, name, actors={"h": {"military": 500.0}, "i": {"military": 100.0},
+                                                      "j": {"military": 100.0, "trade_total": 20.0}},
+                             relations={("h", "i"): -0.8, ("i", "h"): -0.8, ("h", "j"): -hostility,
+                                        ("j", "h"): -hostility},
+                             trade={("h", "j"): 10.0}, shocks=shocks,
+                             dynamics={**QUIET, "switching_cost": 0.0}, steps=3)
+        return run(scen, runs=8), ix(scen, "h", "i", "j")
+    embargo = """
+[shocks.embargo]
+type = "sanctions"
+sender = "h"
+target = "j"
+at = 2
+intensity = 1.0
+duration = 6
+"""
+    attacked, (h, i, j) = backing("attacked.toml", conflict_shock("h", "j", at=2, duration=6, intensity=0.5), 0.5)
+    squeezed, _ = backing("squeezed.toml", embargo, 0.0)
+    assert np.all(attacked["need"][:, 2, j] > 0) and np.all(squeezed["need"][:, 2, j] > 0)
+    assert float(attacked["threat"][0, 2, j, h]) > 0.3 and float(squeezed["threat"][0, 2, j, h]) == 0.0
+    assert np.all(attacked["arms_support"][:, 2, i, j] > 0)
+    np.testing.assert_array_equal(squeezed["arms_support"][:, 2, i, j], 0.0)
+    # words and trade still: diplomatic and economic cover (0.2 + 0.3) x reliability 0.5 x need
+    np.testing.assert_allclose(squeezed["support"][:, 2, i, j], 0.25 * squeezed["need"][:, 2, j], rtol=1e-6)

@@ -16,11 +16,13 @@ c counts the other patrons' coverage (last month's decisions) and i's own cheape
 in order of cost (diplomatic, economic, arms, military): support from one patron lowers the
 value of another's, patrons substitute, and a patron adds costly kinds only where cheap ones
 leave much uncovered.
-Arms are fungible: they strengthen j against anyone, i and its friends included (Walt's offensive
-capability; Krause 1992). So the gain of arming j counts, against the reasons above, the hostility j
-bears i and i's friends: G_arms = G - security x (H[j, i] + sum_{f != i} max(A[i, f], 0) H[j, f] / (N - 1)),
-H[j, f] = max(-A[j, f], 0), the friends weighted as in a route's stake (sim.model.events.stakes). A
-rival may be backed with words, trade or force against a common threat, but seldom armed.
+Arms answer threats, and they are fungible. They cover j's need only as far as j is threatened by
+those who press it (a trade loss is not met with weapons; Walt 1987), and they strengthen j against
+anyone, i and its friends included (Krause 1992). So the gain of arming j is
+G_arms = (G - security x hos[i, j]) x sum_h sp[h, j] T[j, h], with hos[i, j] = H[j, i] +
+sum_{f != i} max(A[i, f], 0) H[j, f] / (N - 1), H[j, f] = max(-A[j, f], 0), the friends weighted as in
+a route's stake (sim.model.events.stakes). A rival may be backed with words, trade or force against a
+common threat, but seldom armed.
 The cost of a kind: its base cost x (1 + entrapment x risk), risk being j's pressurers' share of
 the power between them and i; economic support adds the secondary-sanctions exposure i does
 not tolerate. i bears the share (1 - resolve) of the costs.
@@ -137,6 +139,8 @@ def decide(s, k, out, x, r0, r1):
                     continue
                 for r in range(U(r0), U(r1)):
                     acc[3, r] += max(s.alignment[i, f, r], 0.0) * max(-s.alignment[j, f, r], 0.0) / friends
+            for r in range(U(r0), U(r1)):
+                acc[7, r] = 0.0   # armed threat: j's own threat from its pressurers, which arms answer
             for h in range(n):
                 if not pressing[h, j]:
                     continue
@@ -144,6 +148,7 @@ def decide(s, k, out, x, r0, r1):
                     p = x.share[h, j, r]
                     acc[1, r] += p * out.threat[i, h, r]
                     acc[2, r] += p * x.power[h, i, r]
+                    acc[7, r] += p * out.threat[j, h, r]
             for q in range(n_k):
                 if not pressed_on[j, q]:
                     continue
@@ -159,7 +164,7 @@ def decide(s, k, out, x, r0, r1):
 @njit(**JIT)
 def _choose_kinds(s, k, out, x, i, j, r0, r1):
     """The four support choices of i about j for runs r0..r1-1, from the sums decide put in
-    x.acc (security, risk, the hostility armed, stake and its weight). Its own function, on arrays alone, so LLVM
+    x.acc (security, risk, the hostility armed, stake and its weight, j's threat from its pressurers). Its own function, on arrays alone, so LLVM
     vectorizes its loop over runs."""
     w = k.w
     acc = x.acc
@@ -191,8 +196,9 @@ def _choose_kinds(s, k, out, x, i, j, r0, r1):
         act1 = choose(gain * _marginal(covered, COVER[1]), borne * (w[COST_ECONOMIC, r] * trap + exposed),
                       tau * k.taste[ECONOMIC, i, j, r], switch, before1)
         covered = min(covered + act1 * rel * COVER[1], 1.0)
-        # arms strengthen j against i and its friends too (fungible): that hostility counts against them
-        armed = gain - w[GAIN_SECURITY, r] * acc[3, r]
+        # arms answer j's threat from its pressurers (acc[7]), and strengthen j against i and its
+        # friends too (fungible): that hostility counts against them
+        armed = (gain - w[GAIN_SECURITY, r] * acc[3, r]) * acc[7, r]
         act2 = choose(armed * _marginal(covered, COVER[2]), borne * w[COST_ARMS, r] * trap,
                       tau * k.taste[ARMS, i, j, r], switch, before2)
         covered = min(covered + act2 * rel * COVER[2], 1.0)
