@@ -179,6 +179,21 @@ def test_list_prints_every_scenario(capsys):
     assert "invalid" not in out
 
 
+def test_a_local_file_that_shadows_a_built_in_says_so(capsys, tmp_path, monkeypatch):
+    """A name finds ./scenarios first; a local copy that differs from the built-in of that name (an
+    old checkout's, say) is named on stderr, and an identical copy is not."""
+    (tmp_path / "scenarios").mkdir()
+    local = tmp_path / "scenarios" / "baseline_2024.toml"
+    local.write_bytes((SCENARIOS / "baseline_2024.toml").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = cli(capsys, "show", "baseline_2024")
+    assert rc == 0 and "note" not in err
+    local.write_bytes(local.read_bytes() + b"\n# an older copy\n")
+    rc, out, err = cli(capsys, "show", "baseline_2024")
+    assert rc == 0 and "file: scenarios/baseline_2024.toml" in out
+    assert "note: using scenarios/baseline_2024.toml, which differs from the built-in scenario" in err
+
+
 def test_show_prints_actors_table(capsys):
     rc, out, err = cli(capsys, "show", PIVOT)
     assert rc == 0

@@ -8,6 +8,7 @@ The built-in files (sim.core.paths.builtin_dir) are installed with the package, 
 from __future__ import annotations
 
 import difflib
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,7 @@ def find(name: str, kind: str = "scenarios", local: str | Path | None = None) ->
     known = entries(kind, local)
     for e in known:
         if e.name == name:
+            _note_shadow(e, kind)
             return e.path
     where = f"{local}/" if local is not None else f"./{kind}/"
     near = difflib.get_close_matches(name, [e.name for e in known], n=3, cutoff=0.5)
@@ -87,6 +89,18 @@ def find(name: str, kind: str = "scenarios", local: str | Path | None = None) ->
     raise ScenarioError("command line", what.upper(), name,
                         f"no such {what} file, and no {what} of that name in {where} or the built-ins; "
                         f"{hint}`alignsim list` names them all; --dir FOLDER looks elsewhere")
+
+
+def _note_shadow(e: Entry, kind: str) -> None:
+    """A local file that shadows a built-in of the same name and differs from it gets one line on
+    stderr: an old copy of the scenarios in the working folder is otherwise used silently."""
+    home = builtin_dir(kind)
+    if e.builtin or home is None:
+        return
+    twin = home / e.path.name
+    if twin.is_file() and twin.read_bytes() != e.path.read_bytes():
+        print(f"alignsim: note: using {e.path}, which differs from the built-in {kind[:-1]} of that name "
+              f"(alignsim list marks which is which)", file=sys.stderr)
 
 
 def title_of(path: Path) -> str:

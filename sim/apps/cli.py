@@ -81,7 +81,7 @@ def _add_run(sub) -> None:
           events.csv        which shocks fired in which run and when          (--keep full)
           ensemble.npz      full arrays, run x step x from x to (alignment, threat, trade, ...)  (--keep full)
           summary.npz       the merged counts behind the tables
-          figures/          fan chart, final heatmap, polarization, coalition network (PNG; --formats)
+          figures/          fan chart, final heatmap, balance fan, coalition network (PNG; --formats)
         The default folder is results/NAME, or results/NAME-HASH when --set, --seed, --runs or
         --steps differ from the file's defaults, so variants never overwrite each other.
         Run r gives the same numbers for the same seed whatever --runs, --chunk-size, --workers
