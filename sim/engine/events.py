@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.model.events import stakes as route_stakes
 from sim.model.state import KINDS
 
 # the actor a scheduled shock is the act of, by type (the first of these fields it has)
@@ -88,22 +89,20 @@ def decided(c, arrays: dict) -> list[Event]:
 
 def _closures_by(c, decs, level, target, r, t, closable, loss, align, a):
     """(route, level, stake) of each closure by `target` in force at step t of run r (scheduled or
-    decided): the author a's stake in the route is its own share of trade the route carries plus its
-    friends', by its alignment with them last month (align: N x N), as a strike's value counts it
-    (sim.model.events.stakes)."""
-    n = align.shape[0]
+    decided), with the author a's stake in the route from last month's alignment (align: N x N),
+    computed by the rule a strike's value reads (sim.model.events.stakes)."""
     found = [(sch.shock.spec["corridor"], float(sch.active[r, t])) for sch in c.schedules
              if sch.shock.type_name == "corridor_closure" and sch.shock.spec.get("author") == target
              and sch.active[r, t] > 0]
     found += [(d.spec["corridor"], float(level[r, t, k])) for k, d in enumerate(decs)
               if d.spec.get("corridor") is not None and d.author == target and level[r, t, k] > 0]
-    out = []
-    for route, lv in found:
-        q = closable.index(route)
-        stake = float(loss[q, a, r]) + sum(max(float(align[a, h]), 0.0) * float(loss[q, h, r])
-                                           for h in range(n) if h != a) / max(n - 1, 1)
-        out.append((route, lv, stake))
-    return out
+    if not found:
+        return []
+    n_q, n = loss.shape[0], align.shape[0]
+    stake = np.empty((n_q, n, 1))
+    route_stakes(np.ascontiguousarray(align, dtype=np.float64)[:, :, None], np.ascontiguousarray(loss[:, :, r:r + 1]),
+                 np.ones((n_q, n), np.bool_), 0, 1, stake)
+    return [(route, lv, float(stake[closable.index(route), a, 0])) for route, lv in found]
 
 
 def chunk_events(c, arrays: dict) -> list[Event]:
