@@ -14,6 +14,7 @@ import ipaddress
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
 
 NEEDS = ("solara", "uvicorn", "mesa.visualization")
@@ -44,6 +45,18 @@ def find(name: str, folder: Path) -> Path:
     finds one)."""
     from sim.apps.catalog import find as find_file
     return find_file(name, "scenarios", folder)
+
+
+def _warm_single_run(path: Path) -> None:
+    """Compile (first run after installing) or load the single-run view's kernels, one month of a
+    one-run batch, while the page loads: the ensemble's kernels are others, and without this the
+    first Step of a fresh install waits for the compiler (about 20 s) with no word on the page."""
+    try:
+        from sim import scenario as scen_mod
+        from sim.model.agents import AlignmentModel
+        AlignmentModel(scen_mod.load(path)).step()
+    except Exception:   # noqa: BLE001 - a warm-up only; the view reports its own errors when used
+        pass
 
 
 def free_port(host: str) -> int:
@@ -138,6 +151,8 @@ def serve(scenario: str | None, port: int, host: str, scenario_dir: str | None) 
     config = uvicorn.Config("solara.server.starlette:app", host=host.strip("[]"), port=port,
                             log_level="warning", access_log=False)
     server = uvicorn.Server(config)
+    if initial is not None:
+        threading.Thread(target=_warm_single_run, args=(initial,), daemon=True).start()
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
     print(f"alignsim dashboard: http://{shown}:{port}/  (scenarios from {folder}/; Ctrl+C stops it)", flush=True)
     try:
