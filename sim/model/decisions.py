@@ -122,6 +122,13 @@ def decide(s, k, out, x, r0, r1):
                     for r in range(U(r0), U(r1)):
                         out.act[kind, i, j, r] = s.act[kind, i, j, r]
             continue
+        for r in range(U(r0), U(r1)):
+            acc[7, r] = 0.0   # j's own threat from its pressurers, which arms answer (the same for every i)
+        for h in range(n):
+            if not pressing[h, j]:
+                continue
+            for r in range(U(r0), U(r1)):
+                acc[7, r] += x.share[h, j, r] * out.threat[j, h, r]
         for i in range(n):
             if i == j:
                 for kind in range(4):
@@ -139,8 +146,6 @@ def decide(s, k, out, x, r0, r1):
                     continue
                 for r in range(U(r0), U(r1)):
                     acc[3, r] += max(s.alignment[i, f, r], 0.0) * max(-s.alignment[j, f, r], 0.0) / friends
-            for r in range(U(r0), U(r1)):
-                acc[7, r] = 0.0   # armed threat: j's own threat from its pressurers, which arms answer
             for h in range(n):
                 if not pressing[h, j]:
                     continue
@@ -148,7 +153,6 @@ def decide(s, k, out, x, r0, r1):
                     p = x.share[h, j, r]
                     acc[1, r] += p * out.threat[i, h, r]
                     acc[2, r] += p * x.power[h, i, r]
-                    acc[7, r] += p * out.threat[j, h, r]
             for q in range(n_k):
                 if not pressed_on[j, q]:
                     continue
@@ -164,8 +168,8 @@ def decide(s, k, out, x, r0, r1):
 @njit(**JIT)
 def _choose_kinds(s, k, out, x, i, j, r0, r1):
     """The four support choices of i about j for runs r0..r1-1, from the sums decide put in
-    x.acc (security, risk, the hostility armed, stake and its weight, j's threat from its pressurers). Its own function, on arrays alone, so LLVM
-    vectorizes its loop over runs."""
+    x.acc (security, risk, the hostility armed, stake and its weight, j's threat from its
+    pressurers). Its own function, on arrays alone, so LLVM vectorizes its loop over runs."""
     w = k.w
     acc = x.acc
     for r in range(U(r0), U(r1)):
